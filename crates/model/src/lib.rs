@@ -12,4 +12,4 @@ mod hash;
 
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use entities::*;
-pub use hash::{ContentHash, Sha256Hex};
+pub use hash::{ContentHash, Sha256Hex, Sha256Writer};
