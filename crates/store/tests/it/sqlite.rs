@@ -1,0 +1,59 @@
+//! The shared checks on SQLite, each on a fresh database file in a temporary directory.
+
+use crate::checks;
+use ecoref_store::Store;
+
+/// A fresh store in a directory that does not exist yet (connect creates it).
+async fn fresh_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/dir/ecoref.sqlite", dir.path().display());
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    (dir, store)
+}
+
+macro_rules! sqlite_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let (_dir, store) = fresh_store().await;
+            checks::$name(&store).await;
+        }
+    )*};
+}
+
+sqlite_tests!(
+    check_load_fills_every_table,
+    check_second_load_is_unchanged,
+    check_round_trip,
+    check_failed_load_leaves_nothing,
+    check_immutability,
+    check_version_numbers_per_source,
+    check_concurrent_loads_serialize,
+    check_find_processes,
+    check_load_process,
+);
+
+#[tokio::test]
+async fn connect_twice_reapplies_no_migration_and_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}/ecoref.sqlite", dir.path().display());
+    let store = Store::connect(&url).await.unwrap();
+    store.start_run(&crate::support::new_run("s", &"aa".repeat(32))).await.unwrap();
+    drop(store);
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(store.count_rows().await.unwrap()["import_run"], 1);
+}
+
+#[tokio::test]
+async fn connect_refuses_unknown_schemes_without_echoing_the_url() {
+    let error = Store::connect("mysql://user:secret@host/db").await.unwrap_err();
+    assert!(!error.to_string().contains("secret"), "{error}");
+    assert!(error.to_string().contains("unsupported database url"), "{error}");
+}
+
+#[tokio::test]
+async fn in_memory_database_works() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    checks::check_round_trip(&store).await;
+}
