@@ -1,0 +1,86 @@
+//! `ecoref demo`: import the bundled ILCD sample (TianGong subset) and print what was loaded.
+
+use crate::import::{IlcdArgs, OnInvalidArg, import_ilcd};
+use crate::inspect::{ShowProcessArgs, list_datasets, show_process};
+use crate::output::{print_table, redact_url};
+use crate::{JsonFlag, Outcome};
+use anyhow::{Result, bail};
+use clap::Args;
+use std::path::PathBuf;
+
+const SAMPLE: &str = "tests/fixtures/ilcd/tiangong_subset/tiangong_subset_ILCD.zip";
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// The ILCD input; default the bundled TianGong sample.
+    #[arg(long)]
+    path: Option<PathBuf>,
+}
+
+fn sample_path() -> Option<PathBuf> {
+    let candidates = [PathBuf::from(SAMPLE), PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(SAMPLE)];
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+pub(crate) async fn run_demo(database_url: &str, args: &DemoArgs) -> Result<Outcome> {
+    let Some(path) = args.path.clone().or_else(sample_path) else {
+        bail!("the bundled sample {SAMPLE} is not here: run the demo from the repository root or pass --path");
+    };
+    println!("ecoref demo: importing {} into {}\n", path.display(), redact_url(database_url));
+    let store = crate::connect(database_url).await?;
+    let import = IlcdArgs {
+        path,
+        source: "tiangong-sample".into(),
+        on_invalid: OnInvalidArg::Fail,
+        max_entry_mib: 256,
+        force: false,
+        json: false,
+    };
+    let outcome = import_ilcd(&store, &import).await?;
+
+    println!("\ndataset versions in the database:");
+    list_datasets(&store, JsonFlag { json: false }).await?;
+
+    let versions = store.list_dataset_versions().await?;
+    let Some(version) = versions.iter().filter(|v| v.source_name == import.source).max_by_key(|v| v.version_number)
+    else {
+        bail!("the demo import produced no dataset version");
+    };
+    let dataset = store.load_dataset(version.id).await?;
+    println!("\nprocesses in {}@{}:", version.source_name, version.version_number);
+    let rows: Vec<Vec<String>> = dataset
+        .processes
+        .iter()
+        .map(|p| {
+            vec![
+                p.id.id.chars().take(8).collect(),
+                p.location.clone().unwrap_or_default(),
+                p.process_type.clone().unwrap_or_default(),
+                p.exchanges.len().to_string(),
+                p.reference_exchanges().count().to_string(),
+                p.name.chars().take(70).collect(),
+            ]
+        })
+        .collect();
+    print_table(&["id", "location", "type", "exchanges", "ref. flows", "name"], &rows);
+
+    // The smallest process with a reference flow shows the resolved units without a wall of text.
+    if let Some(process) = dataset
+        .processes
+        .iter()
+        .filter(|p| p.reference_exchanges().count() > 0)
+        .min_by_key(|p| (p.exchanges.len(), p.id.id.clone()))
+    {
+        println!();
+        let show = ShowProcessArgs {
+            id: process.id.id.clone(),
+            dataset: Some(format!("{}@{}", version.source_name, version.version_number)),
+            json: false,
+        };
+        show_process(&store, &show).await?;
+    }
+    println!(
+        "\nnext: ecoref runs · ecoref datasets · ecoref show process <id> · ecoref import ilcd <zip> --source <name>"
+    );
+    Ok(outcome)
+}

@@ -1,0 +1,263 @@
+//! `ecoref import <format>`: hash the inputs, skip a run whose inputs were already imported, read, load in one
+//! transaction, and record the run whatever happens.
+
+use crate::Outcome;
+use crate::output::{print_counts, print_diagnostic_summary};
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, ValueEnum};
+use ecoref_extract_ilcd as ilcd;
+use ecoref_model::Sha256Hex;
+use ecoref_model::Sha256Writer;
+use ecoref_store::{InputFile, LoadOptions, LoadOutcome, NewRun, Store};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tracing::info;
+
+#[derive(Debug, Args)]
+pub(crate) struct IlcdArgs {
+    /// An ILCD zip, a directory holding ILCD data sets, or one data set XML file.
+    pub(crate) path: PathBuf,
+    /// Name of the dataset this import versions (e.g. `agribalyse`, `ef-3.1`).
+    #[arg(long)]
+    pub(crate) source: String,
+    /// What to do with a data set that cannot be parsed: fail the whole import, or skip it (exit code 1).
+    #[arg(long, value_enum, default_value_t = OnInvalidArg::Fail)]
+    pub(crate) on_invalid: OnInvalidArg,
+    /// Largest uncompressed data set accepted, in MiB (zip-bomb guard).
+    #[arg(long, default_value_t = 256)]
+    pub(crate) max_entry_mib: u64,
+    /// Import even when a previous run had the same inputs, reader and options.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OnInvalidArg {
+    Fail,
+    Skip,
+}
+
+/// What an import did, printed as text or JSON.
+#[derive(Debug, serde::Serialize)]
+struct ImportReport {
+    run: i64,
+    status: &'static str,
+    source: String,
+    dataset_version: Option<String>,
+    counts: Option<ecoref_model::Counts>,
+    n_diagnostics: usize,
+    n_rejected: u64,
+    seconds: f64,
+    message: String,
+}
+
+pub(crate) async fn import_ilcd(store: &Store, args: &IlcdArgs) -> Result<Outcome> {
+    let options = ilcd::ReadOptions {
+        max_entry_bytes: args.max_entry_mib.saturating_mul(1024 * 1024),
+        on_invalid: match args.on_invalid {
+            OnInvalidArg::Fail => ilcd::OnInvalid::Fail,
+            OnInvalidArg::Skip => ilcd::OnInvalid::Skip,
+        },
+        ..ilcd::ReadOptions::default()
+    };
+    let started = Instant::now();
+    let inputs = hash_inputs(&args.path)?;
+    let new_run = NewRun {
+        source_name: args.source.clone(),
+        pipeline: None,
+        reader_name: ilcd::READER_NAME.to_string(),
+        reader_version: ilcd::READER_VERSION.to_string(),
+        options: options.describe(),
+        inputs,
+    };
+
+    if !args.force
+        && let Some(previous) = store.find_reusable_run(&new_run.idempotency_key()).await?
+        && let Some(dataset_version) = previous.dataset_version
+    {
+        let run = store.start_run(&new_run).await?;
+        let reason = format!("inputs, reader version and options are those of run {}", previous.id);
+        store.finish_unchanged(run, dataset_version, &reason).await?;
+        info!(run = %run, previous_run = %previous.id, "Import unchanged.");
+        let report = ImportReport {
+            run: run.0,
+            status: "unchanged",
+            source: args.source.clone(),
+            dataset_version: Some(format!("{}#{}", args.source, dataset_version)),
+            counts: None,
+            n_diagnostics: 0,
+            n_rejected: 0,
+            seconds: started.elapsed().as_secs_f64(),
+            message: format!("unchanged: {reason}; no rows written"),
+        };
+        print_report(&report, args.json)?;
+        return Ok(Outcome::Ok);
+    }
+
+    let run = store.start_run(&new_run).await?;
+    info!(run = %run, source = %args.source, path = %args.path.display(), "Import started.");
+
+    let path = args.path.clone();
+    let read = tokio::task::spawn_blocking(move || read_with_progress(&path, &options))
+        .await
+        .map_err(|join| anyhow!("the reader stopped unexpectedly: {join}"))?;
+    let output = match read {
+        Ok(output) => output,
+        Err(error) => {
+            let message = format!("cannot read {}: {error}", crate::display_path(&args.path));
+            store.fail_run(run, &message, &[]).await?;
+            return Err(anyhow!(message).context(format!("import run {run} failed")));
+        }
+    };
+
+    let load_options = fault_injection_from_env()?;
+    let outcome = match store
+        .load(run, &args.source, &output.dataset, &output.diagnostics, output.n_rejected, &load_options)
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let message = format!("cannot load into the database: {error}");
+            store.fail_run(run, &message, &output.diagnostics).await?;
+            return Err(anyhow!(message).context(format!("import run {run} failed")));
+        }
+    };
+
+    let (status, dataset_version, counts, message) = match outcome {
+        LoadOutcome::Loaded { dataset_version, version_number, counts } => (
+            "succeeded",
+            format!("{}@{version_number} (#{dataset_version})", args.source),
+            Some(counts),
+            format!("loaded {} rows", counts.total_rows()),
+        ),
+        LoadOutcome::Unchanged { dataset_version, version_number } => (
+            "unchanged",
+            format!("{}@{version_number} (#{dataset_version})", args.source),
+            None,
+            "unchanged: identical content is already stored; no rows written".to_string(),
+        ),
+    };
+    let report = ImportReport {
+        run: run.0,
+        status,
+        source: args.source.clone(),
+        dataset_version: Some(dataset_version),
+        counts,
+        n_diagnostics: output.diagnostics.len(),
+        n_rejected: output.n_rejected,
+        seconds: started.elapsed().as_secs_f64(),
+        message,
+    };
+    info!(run = %run, status, n_diagnostics = report.n_diagnostics, n_rejected = report.n_rejected, "Import finished.");
+    print_report(&report, args.json)?;
+    if !args.json {
+        print_diagnostic_summary(&output.diagnostics);
+    }
+    Ok(if output.n_rejected > 0 { Outcome::Rejected } else { Outcome::Ok })
+}
+
+fn print_report(report: &ImportReport, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!("run {}: {} ({:.2} s)", report.run, report.status, report.seconds);
+    if let Some(version) = &report.dataset_version {
+        println!("dataset version: {version}");
+    }
+    println!("{}", report.message);
+    if let Some(counts) = &report.counts {
+        print_counts(counts);
+    }
+    if report.n_rejected > 0 {
+        println!("rejected data sets: {}", report.n_rejected);
+    }
+    Ok(())
+}
+
+fn read_with_progress(path: &Path, options: &ilcd::ReadOptions) -> Result<ilcd::ReadOutput, ilcd::Error> {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} reading {pos}/{len} data sets [{elapsed_precise}] {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let result = ilcd::read_path_with_progress(path, options, &mut |progress| {
+        bar.set_length(progress.entries_total);
+        bar.set_position(progress.entries_done);
+        bar.set_message(progress.current.to_string());
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// Hashes every input file: one for a zip or XML file, each file (sorted by relative path) for a directory.
+pub(crate) fn hash_inputs(path: &Path) -> Result<Vec<InputFile>> {
+    let metadata = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if metadata.is_dir() {
+        let mut files = Vec::new();
+        collect_files(path, &mut files)?;
+        files.sort();
+        files
+            .iter()
+            .map(|file| {
+                let relative = file.strip_prefix(path).unwrap_or(file);
+                hash_file(file, &relative.to_string_lossy())
+            })
+            .collect()
+    } else {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(vec![hash_file(path, &name)?])
+    }
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let file_type = entry.file_type().with_context(|| format!("cannot stat {}", entry.path().display()))?;
+        if file_type.is_dir() {
+            collect_files(&entry.path(), files)?;
+        } else if file_type.is_file() {
+            files.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+fn hash_file(path: &Path, name: &str) -> Result<InputFile> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut writer = Sha256Writer::new();
+    io::copy(&mut file, &mut writer).with_context(|| format!("cannot read {}", path.display()))?;
+    let (sha256, size_bytes): (Sha256Hex, u64) = writer.finish();
+    Ok(InputFile { name: name.to_string(), sha256: sha256.0, size_bytes })
+}
+
+/// `ECOREF_FAULT=fail_after_rows=N` or `pause_after_rows=N:MILLISECONDS` injects a failure or a pause inside
+/// the load transaction. Tests use it to prove that a failed or killed import leaves the database unchanged.
+fn fault_injection_from_env() -> Result<LoadOptions> {
+    let mut options = LoadOptions::default();
+    let Ok(spec) = std::env::var("ECOREF_FAULT") else {
+        return Ok(options);
+    };
+    let bad = || anyhow!("ECOREF_FAULT must be fail_after_rows=N or pause_after_rows=N:MS, not {spec:?}");
+    let (key, value) = spec.split_once('=').ok_or_else(bad)?;
+    match key {
+        "fail_after_rows" => options.fail_after_rows = Some(value.parse().map_err(|_| bad())?),
+        "pause_after_rows" => {
+            let (rows, millis) = value.split_once(':').ok_or_else(bad)?;
+            let rows = rows.parse().map_err(|_| bad())?;
+            let millis = millis.parse().map_err(|_| bad())?;
+            options.pause_after_rows = Some((rows, Duration::from_millis(millis)));
+        }
+        _ => return Err(bad()),
+    }
+    tracing::warn!(fault = %spec, "Fault injection enabled.");
+    Ok(options)
+}

@@ -1,0 +1,202 @@
+//! End-to-end tests of the `ecoref` binary on fresh databases: import, re-import, inspect, and the failure
+//! paths (bad input, injected failure, killed process) that must leave the database as it was.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use support::{Db, TIANGONG, broken_zip, count_entity_rows, ecoref, repo_root};
+
+async fn check_import_reimport_and_inspect(db: &Db) {
+    let first = ecoref(db, &["import", "ilcd", TIANGONG, "--source", "tiangong", "--json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let report: Value = serde_json::from_str(&first.stdout).expect("import --json prints JSON");
+    assert_eq!(report["status"], "succeeded");
+    assert_eq!(report["counts"]["processes"], 9);
+    assert_eq!(report["counts"]["flows"], 297);
+    assert_eq!(report["counts"]["flow_properties"], 17);
+    assert_eq!(report["counts"]["unit_groups"], 8);
+    assert_eq!(report["counts"]["lcia_methods"], 4);
+    assert_eq!(report["counts"]["characterization_factors"], 1099 + 12 + 13 + 29);
+    let rows_after_first = count_entity_rows(db).await;
+
+    // The same input again: a no-op that says so and writes no entity rows.
+    let second = ecoref(db, &["import", "ilcd", TIANGONG, "--source", "tiangong"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("unchanged"), "{}", second.stdout);
+    assert!(second.stdout.contains("no rows written"), "{}", second.stdout);
+    assert_eq!(count_entity_rows(db).await, rows_after_first);
+
+    // --force reads again; identical content is still not stored twice.
+    let forced = ecoref(db, &["import", "ilcd", TIANGONG, "--source", "tiangong", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(forced.stdout.contains("identical content"), "{}", forced.stdout);
+    assert_eq!(count_entity_rows(db).await, rows_after_first);
+
+    let runs = ecoref(db, &["runs", "--json"]);
+    assert_eq!(runs.code, 0, "{}", runs.stderr);
+    let runs: Value = serde_json::from_str(&runs.stdout).expect("runs --json prints JSON");
+    let statuses: Vec<&str> =
+        runs.as_array().expect("array").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
+    assert_eq!(statuses, ["unchanged", "unchanged", "succeeded"]);
+    let input = &runs[2]["inputs"][0];
+    assert_eq!(input["name"], "tiangong_subset_ILCD.zip");
+    assert_eq!(input["size_bytes"], 639_359);
+    assert_eq!(input["sha256"].as_str().map(str::len), Some(64));
+
+    let datasets = ecoref(db, &["datasets"]);
+    assert_eq!(datasets.code, 0, "{}", datasets.stderr);
+    assert!(datasets.stdout.contains("tiangong@1"), "{}", datasets.stdout);
+
+    let show = ecoref(db, &["show", "process", "01a45edf", "--json"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    let detail: Value = serde_json::from_str(&show.stdout).expect("show --json prints JSON");
+    assert_eq!(detail["exchanges"].as_array().map(Vec::len), Some(181));
+    let with_unit = detail["exchanges"].as_array().expect("array").iter().filter(|e| e["unit"].is_string()).count();
+    assert!(with_unit > 150, "units resolved for only {with_unit} of 181 exchanges");
+
+    let text = ecoref(db, &["show", "process", "01a45edf-ef15-43d2-a31b-75a15701ed31"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stdout.contains("exchanges: 181"), "{}", text.stdout);
+
+    let unknown = ecoref(db, &["show", "process", "ffffffff"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("no process matches"), "{}", unknown.stderr);
+}
+
+/// A malformed data set fails the import (exit 2) naming file and line, and leaves no entity row; with
+/// `--on-invalid skip` the rest is imported and the exit code says data sets were rejected.
+async fn check_malformed_input(db: &Db) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zip = broken_zip(dir.path());
+    let zip = zip.to_str().expect("utf-8 path");
+    let before = count_entity_rows(db).await;
+
+    let failed = ecoref(db, &["import", "ilcd", zip, "--source", "broken"]);
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(failed.stderr.contains("ILCD/processes/broken.xml"), "{}", failed.stderr);
+    assert!(failed.stderr.contains(":3:"), "line of the error missing: {}", failed.stderr);
+    assert_eq!(count_entity_rows(db).await, before, "a failed import wrote rows");
+    let runs: Value = serde_json::from_str(&ecoref(db, &["runs", "--json"]).stdout).expect("json");
+    assert_eq!(runs[0]["status"], "failed");
+    assert!(runs[0]["error"].as_str().unwrap_or("").contains("broken.xml"), "{}", runs[0]);
+
+    let skipped = ecoref(db, &["import", "ilcd", zip, "--source", "broken", "--on-invalid", "skip"]);
+    assert_eq!(skipped.code, 1, "{}\n{}", skipped.stdout, skipped.stderr);
+    assert!(skipped.stdout.contains("rejected data sets: 1"), "{}", skipped.stdout);
+}
+
+/// A failure injected after half the rows leaves the database as it was, and the run is recorded as failed.
+async fn check_injected_failure(db: &Db) {
+    let before = count_entity_rows(db).await;
+    let failed = support::ecoref_with_env(
+        db,
+        &["import", "ilcd", TIANGONG, "--source", "tiangong"],
+        &[("ECOREF_FAULT", "fail_after_rows=1500")],
+    );
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert_eq!(count_entity_rows(db).await, before);
+    let runs: Value = serde_json::from_str(&ecoref(db, &["runs", "--json"]).stdout).expect("json");
+    assert_eq!(runs[0]["status"], "failed");
+}
+
+/// A process killed in the middle of its load transaction leaves nothing but its run record (status running),
+/// and the next import succeeds.
+async fn check_killed_import(db: &Db) {
+    let before = count_entity_rows(db).await;
+    support::kill_during_load(db, TIANGONG, "tiangong");
+    assert_eq!(count_entity_rows(db).await, before, "a killed import left rows behind");
+    let runs: Value = serde_json::from_str(&ecoref(db, &["runs", "--json"]).stdout).expect("json");
+    assert_eq!(runs[0]["status"], "running", "{}", runs[0]);
+
+    let after = ecoref(db, &["import", "ilcd", TIANGONG, "--source", "tiangong"]);
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    assert!(after.stdout.contains("succeeded"), "{}", after.stdout);
+    let rows: BTreeMap<String, i64> = count_entity_rows(db).await;
+    assert!(rows.values().sum::<i64>() > 1000, "{rows:?}");
+}
+
+mod sqlite {
+    use super::*;
+
+    #[tokio::test]
+    async fn import_reimport_and_inspect() {
+        check_import_reimport_and_inspect(&Db::sqlite()).await;
+    }
+
+    #[tokio::test]
+    async fn malformed_input_fails_cleanly() {
+        check_malformed_input(&Db::sqlite()).await;
+    }
+
+    #[tokio::test]
+    async fn injected_failure_leaves_database_unchanged() {
+        check_injected_failure(&Db::sqlite()).await;
+    }
+
+    #[tokio::test]
+    async fn killed_import_leaves_database_unchanged() {
+        check_killed_import(&Db::sqlite()).await;
+    }
+
+    #[test]
+    fn demo_runs_from_the_repository_root() {
+        let db = Db::sqlite();
+        let first = support::run_in(&repo_root(), &db, &["demo"], &[]);
+        assert_eq!(first.code, 0, "{}", first.stderr);
+        assert!(first.stdout.contains("succeeded"), "{}", first.stdout);
+        assert!(first.stdout.contains("tiangong-sample@1"), "{}", first.stdout);
+        let second = support::run_in(&repo_root(), &db, &["demo"], &[]);
+        assert_eq!(second.code, 0, "{}", second.stderr);
+        assert!(second.stdout.contains("unchanged"), "{}", second.stdout);
+    }
+
+    #[test]
+    fn missing_input_is_an_error_with_exit_code_2() {
+        let db = Db::sqlite();
+        let out = ecoref(&db, &["import", "ilcd", "/nonexistent/x.zip", "--source", "x"]);
+        assert_eq!(out.code, 2);
+        assert!(out.stderr.contains("/nonexistent/x.zip"), "{}", out.stderr);
+    }
+
+    #[test]
+    fn logs_are_json_lines_when_not_on_a_terminal() {
+        let db = Db::sqlite();
+        let out = support::ecoref_with_env(&db, &["-v", "import", "ilcd", TIANGONG, "--source", "t"], &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let lines: Vec<Value> = out
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {l}")))
+            .collect();
+        let finished = lines.iter().find(|l| l["message"] == "Import finished.").expect("an 'Import finished.' line");
+        assert_eq!(finished["level"], "INFO");
+        assert_eq!(finished["status"], "succeeded");
+    }
+}
+
+mod postgres {
+    use super::*;
+    use sqlx::PgPool;
+
+    #[sqlx::test(migrations = false)]
+    async fn import_reimport_and_inspect(pool: PgPool) {
+        check_import_reimport_and_inspect(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn malformed_input_fails_cleanly(pool: PgPool) {
+        check_malformed_input(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn injected_failure_leaves_database_unchanged(pool: PgPool) {
+        check_injected_failure(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn killed_import_leaves_database_unchanged(pool: PgPool) {
+        check_killed_import(&Db::postgres(&pool)).await;
+    }
+}
