@@ -260,6 +260,15 @@ CREATE TABLE contact (
     PRIMARY KEY (dataset_version_id, ordinal)
 );
 
+CREATE TABLE normalization_weighting_set (
+    dataset_version_id bigint NOT NULL REFERENCES dataset_version (id),
+    ordinal            bigint NOT NULL,
+    name               text NOT NULL,
+    method             text,
+    detail             json NOT NULL,
+    PRIMARY KEY (dataset_version_id, ordinal)
+);
+
 -- Immutability. Content and its record are insert-only; the database itself refuses changes, whoever asks.
 CREATE FUNCTION ecoref_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -274,7 +283,8 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['dataset_version', 'unit_group', 'unit', 'flow_property', 'flow', 'flow_flow_property',
                              'process', 'exchange', 'lcia_result', 'lcia_method', 'characterization_factor',
-                             'source', 'contact', 'import_input', 'import_diagnostic']
+                             'source', 'contact', 'normalization_weighting_set', 'import_input',
+                             'import_diagnostic']
     LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION ecoref_refuse_change()',
                        t || '_insert_only', t);

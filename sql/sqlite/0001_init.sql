@@ -254,6 +254,15 @@ CREATE TABLE contact (
     PRIMARY KEY (dataset_version_id, ordinal)
 ) STRICT;
 
+CREATE TABLE normalization_weighting_set (
+    dataset_version_id INTEGER NOT NULL REFERENCES dataset_version (id),
+    ordinal            INTEGER NOT NULL,
+    name               TEXT NOT NULL,
+    method             TEXT,
+    detail             TEXT NOT NULL,
+    PRIMARY KEY (dataset_version_id, ordinal)
+) STRICT;
+
 -- Immutability. Content and its record are insert-only; the database itself refuses changes, whoever asks.
 CREATE TRIGGER dataset_version_refuse_update BEFORE UPDATE ON dataset_version
     BEGIN SELECT RAISE(ABORT, 'dataset_version rows are insert-only: update refused'); END;
@@ -307,6 +316,10 @@ CREATE TRIGGER contact_refuse_update BEFORE UPDATE ON contact
     BEGIN SELECT RAISE(ABORT, 'contact rows are insert-only: update refused'); END;
 CREATE TRIGGER contact_refuse_delete BEFORE DELETE ON contact
     BEGIN SELECT RAISE(ABORT, 'contact rows are insert-only: delete refused'); END;
+CREATE TRIGGER normalization_weighting_set_refuse_update BEFORE UPDATE ON normalization_weighting_set
+    BEGIN SELECT RAISE(ABORT, 'normalization_weighting_set rows are insert-only: update refused'); END;
+CREATE TRIGGER normalization_weighting_set_refuse_delete BEFORE DELETE ON normalization_weighting_set
+    BEGIN SELECT RAISE(ABORT, 'normalization_weighting_set rows are insert-only: delete refused'); END;
 CREATE TRIGGER import_input_refuse_update BEFORE UPDATE ON import_input
     BEGIN SELECT RAISE(ABORT, 'import_input rows are insert-only: update refused'); END;
 CREATE TRIGGER import_input_refuse_delete BEFORE DELETE ON import_input

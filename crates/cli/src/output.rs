@@ -43,6 +43,7 @@ pub(crate) fn print_counts(counts: &Counts) {
         ("characterization factors", counts.characterization_factors),
         ("sources", counts.sources),
         ("contacts", counts.contacts),
+        ("normalization-weighting sets", counts.normalization_weighting_sets),
     ];
     let rows: Vec<Vec<String>> = rows.iter().map(|(name, n)| vec![format!("  {name}"), n.to_string()]).collect();
     print_table(&["  entity", "rows"], &rows);

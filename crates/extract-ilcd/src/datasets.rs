@@ -495,6 +495,7 @@ fn read_process(cx: &mut Cx<'_>, root: &Node, info: &Node, id: EntityId) -> Proc
         parameters,
         exchanges,
         lcia_results,
+        allocation: Vec::new(),
         metadata,
     }
 }
@@ -548,6 +549,8 @@ fn read_exchange(cx: &mut Cx<'_>, ex: &Node) -> Exchange {
         comment: lang_text(ex.children_named(o, "generalComment").chain(ex.children_named(C, "generalComment"))),
         modules,
         internal_id,
+        properties: Vec::new(),
+        metadata: Default::default(),
     }
 }
 

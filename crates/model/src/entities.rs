@@ -193,6 +193,32 @@ pub struct Exchange {
     pub comment: Option<String>,
     /// EPD per-module amounts.
     pub modules: Vec<ModuleAmount>,
+    /// Properties of the exchanged product (EcoSpold2 `property`: dry mass, price, carbon content, …), the
+    /// basis of physical and economic allocation.
+    pub properties: Vec<PropertyValue>,
+    pub metadata: Metadata,
+}
+
+/// The value of a property (dry mass, price, …) carried by one unit of an exchanged flow.
+#[derive(Debug, Clone, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct PropertyValue {
+    /// The property: its source id (EcoSpold2 `propertyId`) and name as description.
+    pub property: Reference,
+    pub amount: Option<f64>,
+    pub unit: Option<String>,
+    /// EcoSpold2 `isDefiningValue`: the property defines the exchange rather than derives from it.
+    pub is_defining: bool,
+}
+
+/// How much of a multi-output process's burden goes to one of its products, as the source states it.
+#[derive(Debug, Clone, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct AllocationFactor {
+    /// The product: `internal_id` of the product exchange.
+    pub product: String,
+    /// Allocation method as the source names it ("physical", "economic", a SimaPro category…), if any.
+    pub method: Option<String>,
+    /// Share of the burden, as a fraction (SimaPro's 60 % is 0.6).
+    pub fraction: f64,
 }
 
 /// A named parameter of a process (ILCD `mathematicalRelations/variableParameter`).
@@ -232,6 +258,8 @@ pub struct Process {
     pub parameters: Vec<Parameter>,
     pub exchanges: Vec<Exchange>,
     pub lcia_results: Vec<LciaResult>,
+    /// Allocation factors of a multi-output process, where the source gives them.
+    pub allocation: Vec<AllocationFactor>,
     pub metadata: Metadata,
 }
 
@@ -342,6 +370,29 @@ pub struct LciaMethod {
     pub metadata: Metadata,
 }
 
+/// A normalization and weighting set over impact categories (EF 3.1 PEF, Ecobalyse `ecs`, a SimaPro method's
+/// "Normalization-Weighting set").
+#[derive(Debug, Clone, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct NormalizationWeightingSet {
+    pub name: String,
+    /// The method (methodology) whose categories the entries name.
+    pub method: Option<String>,
+    pub entries: Vec<NormalizationWeighting>,
+    pub metadata: Metadata,
+}
+
+/// Normalization and weighting of one impact category: single score += amount / normalization × weighting
+/// (or amount × normalization factor, as `normalization_is_factor` says).
+#[derive(Debug, Clone, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct NormalizationWeighting {
+    /// The impact category, by the name or id the set uses.
+    pub category: String,
+    pub normalization: Option<f64>,
+    /// True when `normalization` multiplies the amount (SimaPro), false when it divides it (EF reference values).
+    pub normalization_is_factor: bool,
+    pub weighting: Option<f64>,
+}
+
 /// A literature source, database or document.
 #[derive(Debug, Clone, Default, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct Source {
@@ -373,6 +424,7 @@ pub struct Dataset {
     pub lcia_methods: Vec<LciaMethod>,
     pub sources: Vec<Source>,
     pub contacts: Vec<Contact>,
+    pub normalization_weighting_sets: Vec<NormalizationWeightingSet>,
 }
 
 /// Row counts of a dataset, for reports and tests.
@@ -389,6 +441,8 @@ pub struct Counts {
     pub characterization_factors: u64,
     pub sources: u64,
     pub contacts: u64,
+    #[serde(default)]
+    pub normalization_weighting_sets: u64,
 }
 
 impl Counts {
@@ -404,6 +458,7 @@ impl Counts {
             + self.characterization_factors
             + self.sources
             + self.contacts
+            + self.normalization_weighting_sets
     }
 }
 
@@ -422,6 +477,7 @@ impl Dataset {
             characterization_factors: self.lcia_methods.iter().map(|m| n(m.factors.len())).sum(),
             sources: n(self.sources.len()),
             contacts: n(self.contacts.len()),
+            normalization_weighting_sets: n(self.normalization_weighting_sets.len()),
         }
     }
 
@@ -439,6 +495,7 @@ impl Dataset {
         self.lcia_methods.sort_by(|a, b| a.id.cmp(&b.id));
         self.sources.sort_by(|a, b| a.id.cmp(&b.id));
         self.contacts.sort_by(|a, b| a.id.cmp(&b.id));
+        self.normalization_weighting_sets.sort_by(|a, b| (&a.name, &a.method).cmp(&(&b.name, &b.method)));
     }
 
     pub fn process(&self, id: &str) -> Option<&Process> {

@@ -828,6 +828,7 @@ impl Store {
             lcia_methods: self.read_top_level(&rows::LCIA_METHOD, dv).await?,
             sources: self.read_top_level(&rows::SOURCE, dv).await?,
             contacts: self.read_top_level(&rows::CONTACT, dv).await?,
+            normalization_weighting_sets: self.read_top_level(&rows::NORMALIZATION_WEIGHTING_SET, dv).await?,
         };
         let units = self.read_entities(&rows::UNIT, dv, all).await?;
         rows::attach(&rows::UNIT, &mut dataset.unit_groups, units, |g, u| g.units.push(u))?;

@@ -197,9 +197,16 @@ pub(crate) const CONTACT: Table = Table {
     fields: &[EntityId, Text("name"), Text("short_name"), Text("email"), Text("www")],
     children: &[],
 };
+/// Entries (a few dozen per set) stay in `detail`: they are always read together with their set.
+pub(crate) const NORMALIZATION_WEIGHTING_SET: Table = Table {
+    name: "normalization_weighting_set",
+    parent_column: None,
+    fields: &[Text("name"), Text("method")],
+    children: &[],
+};
 
 /// Entity tables in insertion order (parents before children).
-pub(crate) const ENTITY_TABLES: [&Table; 12] = [
+pub(crate) const ENTITY_TABLES: [&Table; 13] = [
     &UNIT_GROUP,
     &UNIT,
     &FLOW_PROPERTY,
@@ -212,10 +219,11 @@ pub(crate) const ENTITY_TABLES: [&Table; 12] = [
     &CHARACTERIZATION_FACTOR,
     &SOURCE,
     &CONTACT,
+    &NORMALIZATION_WEIGHTING_SET,
 ];
 
 /// Every table of the schema, for [`crate::Store::count_rows`].
-pub(crate) const ALL_TABLES: [&str; 16] = [
+pub(crate) const ALL_TABLES: [&str; 17] = [
     "import_run",
     "import_input",
     "import_diagnostic",
@@ -232,6 +240,7 @@ pub(crate) const ALL_TABLES: [&str; 16] = [
     "characterization_factor",
     "source",
     "contact",
+    "normalization_weighting_set",
 ];
 
 /// A stream of rows for one table.
@@ -253,6 +262,7 @@ pub(crate) fn entity_rows<'a>(table: &'static Table, dataset: &'a Dataset, datas
         "characterization_factor" => children(table, dv, &dataset.lcia_methods, |m: &LciaMethod| &m.factors),
         "source" => top_level(table, dv, dataset.sources.iter()),
         "contact" => top_level(table, dv, dataset.contacts.iter()),
+        "normalization_weighting_set" => top_level(table, dv, dataset.normalization_weighting_sets.iter()),
         other => unreachable!("no entity table named {other}"),
     }
 }
@@ -408,6 +418,7 @@ fn process_header(p: &Process) -> Process {
         parameters,
         exchanges: _,
         lcia_results: _,
+        allocation,
         metadata,
     } = p;
     Process {
@@ -421,6 +432,7 @@ fn process_header(p: &Process) -> Process {
         parameters: parameters.clone(),
         exchanges: Vec::new(),
         lcia_results: Vec::new(),
+        allocation: allocation.clone(),
         metadata: metadata.clone(),
     }
 }

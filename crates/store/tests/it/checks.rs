@@ -19,6 +19,7 @@ fn expected_rows(counts: &Counts) -> BTreeMap<&'static str, u64> {
         ("characterization_factor", counts.characterization_factors),
         ("source", counts.sources),
         ("contact", counts.contacts),
+        ("normalization_weighting_set", counts.normalization_weighting_sets),
     ])
 }
 

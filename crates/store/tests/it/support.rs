@@ -1,9 +1,10 @@
 //! Test data: the real ILCD fixture, a hand-built dataset with awkward values, and small helpers.
 
 use ecoref_model::{
-    CharacterizationFactor, Classification, Dataset, Diagnostic, Direction, EntityId, Exchange, ExchangeKind, Flow,
-    FlowKind, FlowProperty, FlowPropertyFactor, LciaMethod, LciaResult, ModuleAmount, Parameter, Process, Reference,
-    Source, Uncertainty, Unit, UnitGroup,
+    AllocationFactor, CharacterizationFactor, Classification, Dataset, Diagnostic, Direction, EntityId, Exchange,
+    ExchangeKind, Flow, FlowKind, FlowProperty, FlowPropertyFactor, LciaMethod, LciaResult, ModuleAmount,
+    NormalizationWeighting, NormalizationWeightingSet, Parameter, Process, PropertyValue, Reference, Source,
+    Uncertainty, Unit, UnitGroup,
 };
 use ecoref_store::{InputFile, NewRun, Store};
 use std::collections::BTreeMap;
@@ -47,6 +48,13 @@ pub(crate) fn awkward_dataset(tag: &str) -> Dataset {
         data_derivation: None,
         comment: Some("naïve ☃ \\N".into()),
         modules: vec![],
+        properties: vec![PropertyValue {
+            property: Reference { id: "prop-dry-mass".into(), version: None, description: Some("dry mass".into()) },
+            amount: Some(0.9),
+            unit: Some("kg".into()),
+            is_defining: true,
+        }],
+        metadata: BTreeMap::from([("activityLinkId".to_owned(), "x\ty".to_owned())]),
     };
     let mut reference = exchange("0", "flow-product", Some(1.0));
     reference.is_reference = true;
@@ -90,6 +98,7 @@ pub(crate) fn awkward_dataset(tag: &str) -> Dataset {
             ],
             uncertainty: None,
         }],
+        allocation: vec![AllocationFactor { product: "0".into(), method: Some("economic".into()), fraction: 0.6 }],
         metadata: BTreeMap::from([("tag".to_owned(), tag.to_owned()), ("empty".to_owned(), String::new())]),
     };
     Dataset {
@@ -184,6 +193,25 @@ pub(crate) fn awkward_dataset(tag: &str) -> Dataset {
         }],
         sources: vec![Source { id: EntityId::new("source-1", None), name: "Handbook".into(), ..Source::default() }],
         contacts: vec![],
+        normalization_weighting_sets: vec![NormalizationWeightingSet {
+            name: format!("{tag} single score"),
+            method: Some("EF 3.1".into()),
+            entries: vec![
+                NormalizationWeighting {
+                    category: "climate change".into(),
+                    normalization: Some(7550.0),
+                    normalization_is_factor: false,
+                    weighting: Some(0.2106),
+                },
+                NormalizationWeighting {
+                    category: "land use".into(),
+                    normalization: None,
+                    normalization_is_factor: true,
+                    weighting: Some(-0.0),
+                },
+            ],
+            metadata: BTreeMap::new(),
+        }],
     }
 }
 
