@@ -1,8 +1,9 @@
 //! `ecoref demo`: import the bundled ILCD sample (TianGong subset) and print what was loaded.
 
-use crate::import::{IlcdArgs, OnInvalidArg, import_ilcd};
+use crate::import::{CommonArgs, run_import};
 use crate::inspect::{ShowProcessArgs, list_datasets, show_process};
 use crate::output::{print_table, redact_url};
+use crate::readers::{IlcdArgs, IlcdReader, OnInvalidArg};
 use crate::{JsonFlag, Outcome};
 use anyhow::{Result, bail};
 use clap::Args;
@@ -29,20 +30,18 @@ pub(crate) async fn run_demo(database_url: &str, args: &DemoArgs) -> Result<Outc
     println!("ecoref demo: importing {} into {}\n", path.display(), redact_url(database_url));
     let store = crate::connect(database_url).await?;
     let import = IlcdArgs {
-        path,
-        source: "tiangong-sample".into(),
+        common: CommonArgs { path, source: "tiangong-sample".into(), force: false, json: false },
         on_invalid: OnInvalidArg::Fail,
         max_entry_mib: 256,
-        force: false,
-        json: false,
     };
-    let outcome = import_ilcd(&store, &import).await?;
+    let outcome = run_import(&store, &import.common, Box::new(IlcdReader::from(&import))).await?;
 
     println!("\ndataset versions in the database:");
     list_datasets(&store, JsonFlag { json: false }).await?;
 
     let versions = store.list_dataset_versions().await?;
-    let Some(version) = versions.iter().filter(|v| v.source_name == import.source).max_by_key(|v| v.version_number)
+    let Some(version) =
+        versions.iter().filter(|v| v.source_name == import.common.source).max_by_key(|v| v.version_number)
     else {
         bail!("the demo import produced no dataset version");
     };

@@ -3,9 +3,9 @@
 
 use crate::Outcome;
 use crate::output::{print_counts, print_diagnostic_summary};
+use crate::readers::{Extracted, FormatReader};
 use anyhow::{Context, Result, anyhow};
-use clap::{Args, ValueEnum};
-use ecoref_extract_ilcd as ilcd;
+use clap::Args;
 use ecoref_model::Sha256Hex;
 use ecoref_model::Sha256Writer;
 use ecoref_store::{InputFile, LoadOptions, LoadOutcome, NewRun, Store};
@@ -16,31 +16,20 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tracing::info;
 
-#[derive(Debug, Args)]
-pub(crate) struct IlcdArgs {
-    /// An ILCD zip, a directory holding ILCD data sets, or one data set XML file.
+/// Arguments every `ecoref import <format>` takes.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct CommonArgs {
+    /// The input: a file, an archive or a directory, as the format allows.
     pub(crate) path: PathBuf,
     /// Name of the dataset this import versions (e.g. `agribalyse`, `ef-3.1`).
     #[arg(long)]
     pub(crate) source: String,
-    /// What to do with a data set that cannot be parsed: fail the whole import, or skip it (exit code 1).
-    #[arg(long, value_enum, default_value_t = OnInvalidArg::Fail)]
-    pub(crate) on_invalid: OnInvalidArg,
-    /// Largest uncompressed data set accepted, in MiB (zip-bomb guard).
-    #[arg(long, default_value_t = 256)]
-    pub(crate) max_entry_mib: u64,
     /// Import even when a previous run had the same inputs, reader and options.
     #[arg(long)]
     pub(crate) force: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum OnInvalidArg {
-    Fail,
-    Skip,
 }
 
 /// What an import did, printed as text or JSON.
@@ -57,23 +46,16 @@ struct ImportReport {
     message: String,
 }
 
-pub(crate) async fn import_ilcd(store: &Store, args: &IlcdArgs) -> Result<Outcome> {
-    let options = ilcd::ReadOptions {
-        max_entry_bytes: args.max_entry_mib.saturating_mul(1024 * 1024),
-        on_invalid: match args.on_invalid {
-            OnInvalidArg::Fail => ilcd::OnInvalid::Fail,
-            OnInvalidArg::Skip => ilcd::OnInvalid::Skip,
-        },
-        ..ilcd::ReadOptions::default()
-    };
+/// Hashes the inputs, skips a run already done, reads with `reader`, loads in one transaction, reports.
+pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn FormatReader>) -> Result<Outcome> {
     let started = Instant::now();
     let inputs = hash_inputs(&args.path)?;
     let new_run = NewRun {
         source_name: args.source.clone(),
         pipeline: None,
-        reader_name: ilcd::READER_NAME.to_string(),
-        reader_version: ilcd::READER_VERSION.to_string(),
-        options: options.describe(),
+        reader_name: reader.name().to_string(),
+        reader_version: reader.version().to_string(),
+        options: reader.options(),
         inputs,
     };
 
@@ -104,13 +86,13 @@ pub(crate) async fn import_ilcd(store: &Store, args: &IlcdArgs) -> Result<Outcom
     info!(run = %run, source = %args.source, path = %args.path.display(), "Import started.");
 
     let path = args.path.clone();
-    let read = tokio::task::spawn_blocking(move || read_with_progress(&path, &options))
+    let read = tokio::task::spawn_blocking(move || read_with_progress(reader.as_ref(), &path))
         .await
         .map_err(|join| anyhow!("the reader stopped unexpectedly: {join}"))?;
     let output = match read {
         Ok(output) => output,
         Err(error) => {
-            let message = format!("cannot read {}: {error}", crate::display_path(&args.path));
+            let message = format!("cannot read {}: {error:#}", crate::display_path(&args.path));
             store.fail_run(run, &message, &[]).await?;
             return Err(anyhow!(message).context(format!("import run {run} failed")));
         }
@@ -181,17 +163,17 @@ fn print_report(report: &ImportReport, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn read_with_progress(path: &Path, options: &ilcd::ReadOptions) -> Result<ilcd::ReadOutput, ilcd::Error> {
+fn read_with_progress(reader: &dyn FormatReader, path: &Path) -> Result<Extracted> {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} reading {pos}/{len} data sets [{elapsed_precise}] {wide_msg}")
+        ProgressStyle::with_template("{spinner} reading {pos}/{len} [{elapsed_precise}] {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let result = ilcd::read_path_with_progress(path, options, &mut |progress| {
-        bar.set_length(progress.entries_total);
-        bar.set_position(progress.entries_done);
-        bar.set_message(progress.current.to_string());
+    let result = reader.read(path, &mut |done, total, current| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(current.to_string());
     });
     bar.finish_and_clear();
     result

@@ -7,6 +7,7 @@ mod import;
 mod inspect;
 mod logging;
 mod output;
+mod readers;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -40,7 +41,7 @@ struct Cli {
 enum Command {
     /// Import a dataset from files.
     #[command(subcommand)]
-    Import(ImportFormat),
+    Import(readers::ImportFormat),
     /// List import runs, newest first, or show one run with its diagnostics.
     Runs(RunsArgs),
     /// List dataset versions.
@@ -50,12 +51,6 @@ enum Command {
     Show(ShowEntity),
     /// Import the bundled ILCD sample into the database and print what it loaded.
     Demo(demo::DemoArgs),
-}
-
-#[derive(Debug, Subcommand)]
-enum ImportFormat {
-    /// ILCD: a zip, a directory of data sets, or a single data set XML file.
-    Ilcd(import::IlcdArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,9 +108,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Import(ImportFormat::Ilcd(args)) => {
+        Command::Import(format) => {
             let store = connect(&cli.database_url).await?;
-            import::import_ilcd(&store, &args).await
+            let (common, reader) = format.into_parts();
+            import::run_import(&store, &common, reader).await
         }
         Command::Runs(args) => {
             let store = connect(&cli.database_url).await?;

@@ -86,6 +86,34 @@ async fn check_malformed_input(db: &Db) {
     assert!(skipped.stdout.contains("rejected data sets: 1"), "{}", skipped.stdout);
 }
 
+/// Every ILCD fixture (zips, directories, single data sets) imports.
+async fn check_every_ilcd_fixture_imports(db: &Db) {
+    for (i, path) in support::ilcd_fixture_inputs().iter().enumerate() {
+        let source = format!("fixture-{i}");
+        let out = ecoref(db, &["import", "ilcd", path.to_str().expect("utf-8 path"), "--source", &source]);
+        assert_eq!(out.code, 0, "{}: {}\n{}", path.display(), out.stdout, out.stderr);
+    }
+}
+
+/// Hostile containers fail with exit code 2 and a message naming the file (and position), and leave no row.
+async fn check_hostile_inputs(db: &Db) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for hostile in support::hostile_inputs(dir.path()) {
+        let before = count_entity_rows(db).await;
+        let path = hostile.path.to_str().expect("utf-8 path");
+        let mut args = vec!["import", "ilcd", path, "--source", "hostile"];
+        args.extend(hostile.extra_args.iter().copied());
+        let out = ecoref(db, &args);
+        assert_eq!(out.code, 2, "{}: {}\n{}", hostile.name, out.stdout, out.stderr);
+        for needle in &hostile.expect_in_error {
+            assert!(out.stderr.contains(needle), "{}: {needle:?} missing from {}", hostile.name, out.stderr);
+        }
+        assert_eq!(count_entity_rows(db).await, before, "{} wrote rows", hostile.name);
+        let runs: Value = serde_json::from_str(&ecoref(db, &["runs", "--json"]).stdout).expect("json");
+        assert_eq!(runs[0]["status"], "failed", "{}", hostile.name);
+    }
+}
+
 /// A failure injected after half the rows leaves the database as it was, and the run is recorded as failed.
 async fn check_injected_failure(db: &Db) {
     let before = count_entity_rows(db).await;
@@ -139,6 +167,16 @@ mod sqlite {
         check_killed_import(&Db::sqlite()).await;
     }
 
+    #[tokio::test]
+    async fn every_ilcd_fixture_imports() {
+        check_every_ilcd_fixture_imports(&Db::sqlite()).await;
+    }
+
+    #[tokio::test]
+    async fn hostile_inputs_fail_cleanly() {
+        check_hostile_inputs(&Db::sqlite()).await;
+    }
+
     #[test]
     fn demo_runs_from_the_repository_root() {
         let db = Db::sqlite();
@@ -188,6 +226,16 @@ mod postgres {
     #[sqlx::test(migrations = false)]
     async fn malformed_input_fails_cleanly(pool: PgPool) {
         check_malformed_input(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn every_ilcd_fixture_imports(pool: PgPool) {
+        check_every_ilcd_fixture_imports(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn hostile_inputs_fail_cleanly(pool: PgPool) {
+        check_hostile_inputs(&Db::postgres(&pool)).await;
     }
 
     #[sqlx::test(migrations = false)]

@@ -143,3 +143,110 @@ pub(crate) fn broken_zip(dir: &Path) -> PathBuf {
     writer.finish().expect("finish zip");
     path
 }
+
+/// Every ILCD input under tests/fixtures/ilcd: each zip, each directory of data sets, each loose XML file.
+pub(crate) fn ilcd_fixture_inputs() -> Vec<PathBuf> {
+    let root = repo_root().join("tests/fixtures/ilcd");
+    let mut inputs = Vec::new();
+    let mut folders: Vec<PathBuf> =
+        std::fs::read_dir(&root).expect("fixtures").map(|e| e.expect("entry").path()).collect();
+    folders.sort();
+    for folder in folders.into_iter().filter(|p| p.is_dir()) {
+        if folder.join("ILCD").is_dir() {
+            inputs.push(folder.join("ILCD"));
+            continue;
+        }
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(&folder).expect("folder").map(|e| e.expect("entry").path()).collect();
+        files.sort();
+        inputs.extend(
+            files.into_iter().filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("zip") | Some("xml"))),
+        );
+    }
+    assert!(inputs.len() >= 20, "fixtures missing: {inputs:?}");
+    inputs
+}
+
+/// One hostile input and what its error must say.
+pub(crate) struct Hostile {
+    pub(crate) name: &'static str,
+    pub(crate) path: PathBuf,
+    pub(crate) extra_args: Vec<&'static str>,
+    pub(crate) expect_in_error: Vec<&'static str>,
+}
+
+fn write_zip(path: &Path, entries: &[(&str, Vec<u8>)]) {
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).expect("create zip"));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        writer.start_file(*name, options).expect("start entry");
+        writer.write_all(bytes).expect("write entry");
+    }
+    writer.finish().expect("finish zip");
+}
+
+const FLOW_XML: &str = concat!(
+    "<?xml version=\"1.0\"?>\n<flowDataSet xmlns=\"http://lca.jrc.it/ILCD/Flow\" ",
+    "xmlns:common=\"http://lca.jrc.it/ILCD/Common\"><flowInformation><dataSetInformation>",
+    "<common:UUID>0b4b1e1c-3a3f-4b7e-9c1e-5d2a8f7e6a01</common:UUID></dataSetInformation></flowInformation>",
+    "</flowDataSet>\n"
+);
+
+/// Truncated zip, zip slip, zip bomb, entity bomb, external entity.
+pub(crate) fn hostile_inputs(dir: &Path) -> Vec<Hostile> {
+    let fixture = std::fs::read(TIANGONG).expect("fixture");
+    let truncated = dir.join("truncated.zip");
+    std::fs::write(&truncated, &fixture[..fixture.len() / 2]).expect("write truncated zip");
+
+    let slip = dir.join("slip.zip");
+    write_zip(&slip, &[("ILCD/flows/ok.xml", FLOW_XML.into()), ("../evil.xml", FLOW_XML.into())]);
+
+    // 3 MiB of blanks inside a valid document: deflates to a few KiB, refused above --max-entry-mib 1.
+    let bomb = dir.join("bomb.zip");
+    let mut big = FLOW_XML.replace("</flowDataSet>", "").into_bytes();
+    big.extend(std::iter::repeat_n(b' ', 3 * 1024 * 1024));
+    big.extend_from_slice(b"</flowDataSet>");
+    write_zip(&bomb, &[("ILCD/flows/bomb.xml", big)]);
+
+    let laughs = dir.join("laughs.xml");
+    let mut entities = String::from("<!ENTITY lol \"lol\">");
+    for i in 1..10 {
+        let previous = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+        entities.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&{previous};").repeat(10)));
+    }
+    std::fs::write(
+        &laughs,
+        format!("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [{entities}]>\n<flowDataSet>&lol9;</flowDataSet>\n"),
+    )
+    .expect("write entity bomb");
+
+    let external = dir.join("external.xml");
+    std::fs::write(
+        &external,
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE f [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<flowDataSet>&x;</flowDataSet>\n",
+    )
+    .expect("write external entity");
+
+    vec![
+        Hostile { name: "truncated zip", path: truncated, extra_args: vec![], expect_in_error: vec!["truncated.zip"] },
+        Hostile { name: "zip slip", path: slip, extra_args: vec![], expect_in_error: vec!["slip.zip", "../evil.xml"] },
+        Hostile {
+            name: "zip bomb",
+            path: bomb,
+            extra_args: vec!["--max-entry-mib", "1"],
+            expect_in_error: vec!["bomb.zip!ILCD/flows/bomb.xml"],
+        },
+        Hostile {
+            name: "entity bomb",
+            path: laughs,
+            extra_args: vec![],
+            expect_in_error: vec!["laughs.xml:2:1", "dtd"],
+        },
+        Hostile {
+            name: "external entity",
+            path: external,
+            extra_args: vec![],
+            expect_in_error: vec!["external.xml:2:1", "dtd"],
+        },
+    ]
+}
