@@ -8,6 +8,7 @@ mod inspect;
 mod logging;
 mod output;
 mod readers;
+mod release;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -51,6 +52,8 @@ enum Command {
     Show(ShowEntity),
     /// Import the bundled ILCD sample into the database and print what it loaded.
     Demo(demo::DemoArgs),
+    #[command(flatten)]
+    Release(release::ReleaseCommand),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +132,7 @@ async fn run(cli: Cli) -> Result<Outcome> {
             inspect::show_process(&store, &args).await
         }
         Command::Demo(args) => demo::run_demo(&cli.database_url, &args).await,
+        Command::Release(command) => release::run(&connect(&cli.database_url).await?, command).await,
     }
 }
 

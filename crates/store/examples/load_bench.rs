@@ -2,6 +2,9 @@
 //!
 //! `cargo run --release -p ecoref-store --example load_bench -- <database-url> [n_processes]`
 //! e.g. `sqlite:///tmp/bench.sqlite 25000` or `postgres://postgres@127.0.0.1:5432/bench 25000`.
+//!
+//! On PostgreSQL the same run measures the baseline: `psql \copy` of the same process and exchange rows (as CSV,
+//! written before the clock starts) into two plain tables, and prints ecoref's time as a ratio of it.
 
 use ecoref_model::{
     Dataset, Direction, EntityId, Exchange, ExchangeKind, Flow, FlowKind, Process, Reference, Uncertainty,
@@ -81,6 +84,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read_seconds = read_started.elapsed().as_secs_f64();
     assert_eq!(read.content_hash(), hash);
     let n_rows = counts.total_rows();
+    let baseline = match &store {
+        Store::Postgres(_) => Some(psql_copy_baseline(&url, &dataset)?),
+        Store::Sqlite(_) => None,
+    };
     println!(
         "{}: {n_rows} rows ({} processes, {} exchanges): load {load_seconds:.2} s ({:.0} rows/s, of which content \
          hash {hash_seconds:.2} s), read back {read_seconds:.2} s ({:.0} rows/s)",
@@ -90,5 +97,64 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         n_rows as f64 / load_seconds,
         n_rows as f64 / read_seconds,
     );
+    if let Some((n_baseline_rows, seconds)) = baseline {
+        println!(
+            "baseline psql \\copy of {n_baseline_rows} process+exchange rows: {seconds:.2} s ({:.0} rows/s); \
+             ecoref load / baseline = {:.2}",
+            n_baseline_rows as f64 / seconds,
+            load_seconds / seconds
+        );
+    }
     Ok(())
+}
+
+/// Writes the processes and exchanges as CSV (not timed), then times `psql \copy` of both into plain tables.
+fn psql_copy_baseline(url: &str, dataset: &Dataset) -> Result<(u64, f64), Box<dyn std::error::Error>> {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("ecoref-load-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    let processes_csv = dir.join("processes.csv");
+    let exchanges_csv = dir.join("exchanges.csv");
+    let mut processes = std::io::BufWriter::new(std::fs::File::create(&processes_csv)?);
+    let mut exchanges = std::io::BufWriter::new(std::fs::File::create(&exchanges_csv)?);
+    let mut n_rows = 0u64;
+    for (p, process) in dataset.processes.iter().enumerate() {
+        writeln!(processes, "{p},{},{}", quote(&process.id.id), quote(&process.name))?;
+        n_rows += 1;
+        for (e, exchange) in process.exchanges.iter().enumerate() {
+            let detail = serde_json::to_string(&exchange.uncertainty)?;
+            writeln!(
+                exchanges,
+                "{p},{e},{},{},{},{},{},{}",
+                quote(&exchange.flow.id),
+                exchange.amount.map(|a| format!("{a:?}")).unwrap_or_default(),
+                quote(exchange.unit.as_deref().unwrap_or("")),
+                quote(exchange.provider.as_ref().map(|r| r.id.as_str()).unwrap_or("")),
+                exchange.is_reference,
+                quote(&detail),
+            )?;
+            n_rows += 1;
+        }
+    }
+    processes.flush()?;
+    exchanges.flush()?;
+    let psql = |script: &str| -> Result<(), Box<dyn std::error::Error>> {
+        let status =
+            std::process::Command::new("psql").args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", script]).status()?;
+        if status.success() { Ok(()) } else { Err(format!("psql failed: {script}").into()) }
+    };
+    psql(
+        "DROP TABLE IF EXISTS bench_process, bench_exchange; \
+         CREATE TABLE bench_process (ordinal bigint, id text, name text); \
+         CREATE TABLE bench_exchange (process_ordinal bigint, ordinal bigint, flow_id text, amount float8, \
+         unit text, provider_id text, is_reference boolean, detail json)",
+    )?;
+    let started = Instant::now();
+    psql(&format!("\\copy bench_process FROM '{}' CSV", processes_csv.display()))?;
+    psql(&format!("\\copy bench_exchange FROM '{}' CSV", exchanges_csv.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    psql("DROP TABLE bench_process, bench_exchange")?;
+    std::fs::remove_dir_all(&dir)?;
+    Ok((n_rows, seconds))
 }

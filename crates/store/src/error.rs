@@ -45,6 +45,34 @@ pub enum Error {
     Encode { table: &'static str, detail: String },
     #[error("corrupt {table} row in the database: {detail}")]
     Corrupt { table: &'static str, detail: String },
+    #[error("invalid {kind} name {name:?}: use letters, digits and . _ - + (start with a letter or digit)")]
+    InvalidName { kind: &'static str, name: String },
+    #[error("dataset version {dataset_version} has no LCIA method{}: nothing to register",
+            if methodology.is_empty() { String::new() } else { format!(" of methodology {methodology:?}") })]
+    EmptyMethod { dataset_version: DatasetVersionId, methodology: String },
+    #[error(
+        "method {method} is already registered with other content (sha256 {existing_hash}, now {new_hash}): \
+             a changed method needs a new version"
+    )]
+    MethodVersionConflict { method: String, existing_hash: String, new_hash: String },
+    #[error("method version {0} does not exist")]
+    MethodVersionNotFound(String),
+    #[error("release {0} does not exist")]
+    ReleaseNotFound(String),
+    #[error("release {0} already exists")]
+    ReleaseExists(String),
+    #[error("release {0} is published and cannot change: create a new release")]
+    ReleasePublished(String),
+    #[error("release {0} is a draft: only a published release can be tagged")]
+    ReleaseNotPublished(String),
+    #[error("release {release} cannot be published: {}", problems.join("; "))]
+    ReleaseInvalid { release: String, problems: Vec<String> },
+    #[error("release {release} would hold two versions of source {source_name}: one version per source")]
+    SourceTwice { release: String, source_name: String },
+    #[error("release {release} does not hold dataset version {dataset_version}")]
+    NotInRelease { release: String, dataset_version: DatasetVersionId },
+    #[error("release {release} already migrates {old_id} to {new_id}")]
+    IdMigrationConflict { release: String, old_id: String, new_id: String },
     /// Raised by [`crate::LoadOptions::fail_after_rows`] (tests only).
     #[error("injected fault after {0} rows")]
     InjectedFault(u64),

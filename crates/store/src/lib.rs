@@ -7,16 +7,30 @@
 //!   database itself (triggers), not only by this crate;
 //! - a load is one transaction: a dataset version is visible entirely or not at all, and the run's status
 //!   changes in that same transaction;
+//! - releases ([`release`]): method versions are insert-only, a published release and its membership never
+//!   change, tags keep every move — enforced by triggers too; diffs ([`diff`]) are pure functions;
 //! - the dataset is turned into rows once ([`rows`]); PostgreSQL consumes them with `COPY`, SQLite with
 //!   prepared multi-row inserts. Nothing goes through sqlx's `Any` driver.
 
+mod diff;
 mod error;
 mod pg;
+mod release;
 mod rows;
 mod sqlite;
 mod types;
 
+pub use diff::{
+    AmountChange, DiffOptions, DiffSide, DiffSummary, ExchangeFieldsChange, ExchangeRef, FactorChange, FactorRef,
+    FieldChange, ImpactChange, IndicatorChange, IndicatorRef, MethodDiff, NwEntryChange, NwSetChange, ProcessChange,
+    ProcessRef, ProposedMigration, ReleaseDiff, Rename, compute_diff,
+};
 pub use error::{Error, Result};
+pub use release::{
+    DiffTarget, IdMigration, MethodContent, MethodVersionId, MethodVersionSummary, NewMethodVersion, NewRelease,
+    RegisterOutcome, ReleaseDataset, ReleaseDetail, ReleaseEdit, ReleaseId, ReleaseSummary, TagEvent, TagMove,
+    TagSummary, UnlinkedExchange, ValidationReport, resolve_id,
+};
 pub use types::{
     DatasetVersionId, DatasetVersionSummary, ExchangeRow, InputFile, LoadOptions, LoadOutcome, NewRun, ProcessDetail,
     ProcessSummary, RunId, RunSummary,
@@ -102,6 +116,8 @@ macro_rules! with_pool {
         }
     };
 }
+
+pub(crate) use with_pool;
 
 /// Fails with [`Error::RunNotFound`] or [`Error::RunNotRunning`] unless the run is running.
 macro_rules! require_running {
@@ -390,7 +406,7 @@ const PROCESS_SUMMARY_COLUMNS: &str = "p.dataset_version_id, d.source_name, d.ve
 
 /// Which rows of an entity table to read, besides the dataset version.
 #[derive(Debug, Clone, Copy)]
-enum RowFilter {
+pub(crate) enum RowFilter {
     All,
     Parent(i64),
     Ordinal(i64),

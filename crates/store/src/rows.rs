@@ -223,7 +223,7 @@ pub(crate) const ENTITY_TABLES: [&Table; 13] = [
 ];
 
 /// Every table of the schema, for [`crate::Store::count_rows`].
-pub(crate) const ALL_TABLES: [&str; 17] = [
+pub(crate) const ALL_TABLES: [&str; 24] = [
     "import_run",
     "import_input",
     "import_diagnostic",
@@ -241,6 +241,13 @@ pub(crate) const ALL_TABLES: [&str; 17] = [
     "source",
     "contact",
     "normalization_weighting_set",
+    "lcia_method_version",
+    "lcia_method_version_indicator",
+    "lcia_method_version_nw_set",
+    "release",
+    "release_dataset",
+    "release_id_migration",
+    "release_tag_event",
 ];
 
 /// A stream of rows for one table.

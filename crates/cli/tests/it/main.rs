@@ -1,6 +1,7 @@
 //! End-to-end tests of the `ecoref` binary on fresh databases: import, re-import, inspect, and the failure
 //! paths (bad input, injected failure, killed process) that must leave the database as it was.
 
+mod release;
 mod support;
 
 use serde_json::Value;

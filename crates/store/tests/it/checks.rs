@@ -1,5 +1,8 @@
 //! Test bodies shared by both backends: each `check_*` takes a fresh, migrated store.
 
+pub(crate) use crate::release_checks::{
+    check_diff_of_dataset_versions, check_method_versions, check_release_lifecycle, check_tags,
+};
 use crate::support::{amount_bits, awkward_dataset, execute_raw, new_run, read_fixture};
 use ecoref_model::{Counts, Dataset, Diagnostic};
 use ecoref_store::{Error, LoadOptions, LoadOutcome, Store};

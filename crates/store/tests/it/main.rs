@@ -3,5 +3,6 @@
 
 mod checks;
 mod postgres;
+mod release_checks;
 mod sqlite;
 mod support;

@@ -25,6 +25,10 @@ postgres_tests!(
     check_concurrent_loads_serialize,
     check_find_processes,
     check_load_process,
+    check_method_versions,
+    check_release_lifecycle,
+    check_tags,
+    check_diff_of_dataset_versions,
 );
 
 #[sqlx::test(migrations = "../../sql/postgres")]
