@@ -31,6 +31,8 @@ pub(crate) trait FormatReader: Send + std::fmt::Debug {
 pub(crate) enum ImportFormat {
     /// ILCD: a zip, a directory of data sets, or a single data set XML file.
     Ilcd(IlcdArgs),
+    /// SimaPro CSV export: processes, methods (impact categories, damage categories, normalization-weighting).
+    Simapro(SimaproArgs),
 }
 
 impl ImportFormat {
@@ -38,6 +40,7 @@ impl ImportFormat {
     pub(crate) fn into_parts(self) -> (CommonArgs, Box<dyn FormatReader>) {
         match self {
             ImportFormat::Ilcd(args) => (args.common.clone(), Box::new(IlcdReader::from(&args))),
+            ImportFormat::Simapro(args) => (args.common.clone(), Box::new(SimaproReader::from(&args))),
         }
     }
 }
@@ -92,6 +95,48 @@ impl FormatReader for IlcdReader {
 
     fn read(&self, path: &Path, progress: &mut ProgressFn<'_>) -> Result<Extracted> {
         let output = ecoref_extract_ilcd::read_path_with_progress(path, &self.0, &mut |p| {
+            progress(p.entries_done, p.entries_total, p.current)
+        })?;
+        Ok(Extracted { dataset: output.dataset, diagnostics: output.diagnostics, n_rejected: output.n_rejected })
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimaproArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+    /// Import waste scenarios as processes too (skipped by default, as Brightway does).
+    #[arg(long)]
+    pub(crate) include_waste_scenarios: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct SimaproReader(ecoref_extract_simapro::ReadOptions);
+
+impl From<&SimaproArgs> for SimaproReader {
+    fn from(args: &SimaproArgs) -> Self {
+        SimaproReader(ecoref_extract_simapro::ReadOptions {
+            include_waste_scenarios: args.include_waste_scenarios,
+            ..ecoref_extract_simapro::ReadOptions::default()
+        })
+    }
+}
+
+impl FormatReader for SimaproReader {
+    fn name(&self) -> &'static str {
+        ecoref_extract_simapro::READER_NAME
+    }
+
+    fn version(&self) -> &'static str {
+        ecoref_extract_simapro::READER_VERSION
+    }
+
+    fn options(&self) -> String {
+        self.0.describe()
+    }
+
+    fn read(&self, path: &Path, progress: &mut ProgressFn<'_>) -> Result<Extracted> {
+        let output = ecoref_extract_simapro::read_path_with_progress(path, &self.0, &mut |p| {
             progress(p.entries_done, p.entries_total, p.current)
         })?;
         Ok(Extracted { dataset: output.dataset, diagnostics: output.diagnostics, n_rejected: output.n_rejected })

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `ecoref` binary on fresh databases: import, re-import, inspect, and the failure
 //! paths (bad input, injected failure, killed process) that must leave the database as it was.
 
+mod formats;
 mod release;
 mod support;
 
@@ -178,6 +179,11 @@ mod sqlite {
         check_hostile_inputs(&Db::sqlite()).await;
     }
 
+    #[tokio::test]
+    async fn every_simapro_fixture_imports_or_is_refused() {
+        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::SIMAPRO).await;
+    }
+
     #[test]
     fn demo_runs_from_the_repository_root() {
         let db = Db::sqlite();
@@ -232,6 +238,11 @@ mod postgres {
     #[sqlx::test(migrations = false)]
     async fn every_ilcd_fixture_imports(pool: PgPool) {
         check_every_ilcd_fixture_imports(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn every_simapro_fixture_imports_or_is_refused(pool: PgPool) {
+        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::SIMAPRO).await;
     }
 
     #[sqlx::test(migrations = false)]
