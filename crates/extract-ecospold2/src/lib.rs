@@ -1,0 +1,544 @@
+//! EcoSpold2 reader: reads an ecoinvent release (`datasets/` + `MasterData/`, as a directory, a zip or the `.7z`
+//! ecoinvent distributes), an openLCA EcoSpold2 export, or single `.spold` files into the ecoref canonical model.
+//!
+//! # Identity
+//! ecoinvent identifies a data set by (activity id, reference product id): one activity is split per product into
+//! child data sets, all with the same activity id. So a process's [`EntityId`](ecoref_model::EntityId) is
+//! `"<activityId>_<referenceProductId>"` (the stem of ecoinvent's file names) whenever the data set has exactly
+//! one reference product (the `intermediateExchange` with `outputGroup` 0; its amount may be negative for waste
+//! treatment). With none (diagnostic `ecospold2.missing-reference-product`) or several (an unallocated
+//! multi-output data set, `ecospold2.multiple-reference-products`) the id is the activity id alone. Both raw ids
+//! are kept in the process metadata (`activity_id`, `reference_product_id`).
+//!
+//! An exchange's `activityLinkId` names the providing *activity*; its provider is the process
+//! `"<activityLinkId>_<intermediateExchangeId>"` (falling back to a process whose id is the bare activity id when
+//! that one was read), so a provider id is the same whether or not the provider was in the input. The raw link is
+//! kept in the exchange metadata (`activity_link_id`).
+//!
+//! # Invariants
+//! - streaming: one document is in memory at a time per worker (plus the entities read so far), each read through
+//!   a size limit; archives are never extracted to disk;
+//! - documents are parsed on up to four threads in batches, and merged in input order (directories and zips in
+//!   name order, 7z in archive order), so the output never depends on thread timing; of two data sets with one
+//!   identity the one whose file name sorts first is kept, so a directory, a zip and a 7z of the same files read
+//!   the same;
+//! - hostile input is an [`Error`] (unsafe entry names, bombs, DTDs, unknown entities), never a panic;
+//! - bad data inside well-formed documents is a [`Diagnostic`] next to the data, never a failure;
+//! - an activity without exchanges (openLCA's `<flowData/>`) is a warning `ecospold2.empty-flow-data`, not a
+//!   process; an EcoSpold 1 file is a rejected data set (`ecospold2.ecospold1-file`).
+
+mod datasets;
+mod error;
+mod link;
+mod masterdata;
+mod values;
+mod xml;
+
+pub use error::{Error, Result};
+
+use crate::datasets::DocumentRead;
+use crate::link::Collector;
+use crate::xml::{XmlError, XmlErrorKind};
+use ecoref_model::{Dataset, Diagnostic};
+use std::fs;
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
+
+/// Name of this reader, recorded with every import.
+pub const READER_NAME: &str = "ecospold2";
+/// Version of this reader; bumped whenever the output for the same input changes.
+pub const READER_VERSION: &str = "0.1.0";
+
+/// Most documents parsed together (in parallel) before their results are kept.
+const BATCH_DOCUMENTS: usize = 64;
+/// Most bytes of documents held for one parallel batch.
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// What to do with a document that cannot be parsed (malformed XML, a DTD).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// The whole read fails with an [`Error`].
+    #[default]
+    Fail,
+    /// The document becomes an `Error` diagnostic and a rejected data set; the read goes on.
+    Skip,
+}
+
+impl OnInvalid {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnInvalid::Fail => "fail",
+            OnInvalid::Skip => "skip",
+        }
+    }
+}
+
+/// Limits and policies of one read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Largest uncompressed size of one document (archive entry or file).
+    pub max_entry_bytes: u64,
+    /// Largest uncompressed size of all documents read.
+    pub max_total_bytes: u64,
+    /// Most entries an archive (or files a directory) may hold.
+    pub max_entries: u64,
+    pub on_invalid: OnInvalid,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_entry_bytes: 256 * 1024 * 1024,
+            max_total_bytes: 16 * 1024 * 1024 * 1024,
+            max_entries: 1_000_000,
+            on_invalid: OnInvalid::Fail,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Stable text of every option, part of the import idempotency key.
+    pub fn describe(&self) -> String {
+        format!(
+            "max_entry_bytes={};max_total_bytes={};max_entries={};on_invalid={}",
+            self.max_entry_bytes,
+            self.max_total_bytes,
+            self.max_entries,
+            self.on_invalid.as_str()
+        )
+    }
+}
+
+/// What a read produces.
+#[derive(Debug, Clone)]
+pub struct ReadOutput {
+    /// The data sets read, linked and canonicalized.
+    pub dataset: Dataset,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Data sets rejected (EcoSpold 1 files, unparsable documents under [`OnInvalid::Skip`], data sets without an
+    /// activity id, duplicates, unknown documents).
+    pub n_rejected: u64,
+    /// XML documents read.
+    pub n_entries_read: u64,
+}
+
+/// Progress of a read, reported before each document and once at the end.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub entries_done: u64,
+    pub entries_total: u64,
+    pub current: &'a str,
+}
+
+/// Reads a directory (recursively), a zip or 7z archive, or a single `.spold`/`.xml` document.
+pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
+    read_path_with_progress(path, options, &mut |_| {})
+}
+
+/// [`read_path`], reporting progress.
+pub fn read_path_with_progress(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ReadOutput> {
+    let display = path.display().to_string();
+    let io_error = |source| Error::Io { file: display.clone(), source };
+    let metadata = fs::metadata(path).map_err(io_error)?;
+    if metadata.is_dir() {
+        return read_dir(path, &display, options, progress);
+    }
+    if !metadata.is_file() {
+        return Err(Error::UnsupportedInput { file: display });
+    }
+    let mut file = fs::File::open(path).map_err(io_error)?;
+    let mut magic = [0u8; 6];
+    let n_magic = read_prefix(&mut file, &mut magic).map_err(io_error)?;
+    let magic = magic.get(..n_magic).unwrap_or(&[]);
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    file.rewind().map_err(io_error)?;
+    if magic.starts_with(b"7z\xBC\xAF\x27\x1C") {
+        return read_7z_inner(&display, file, options, progress);
+    }
+    if magic.starts_with(b"PK") || extension.as_deref() == Some("zip") {
+        return read_zip_inner(&display, std::io::BufReader::new(file), options, progress);
+    }
+    if extension.as_deref() == Some("7z") {
+        return read_7z_inner(&display, file, options, progress);
+    }
+    if !is_document_name(&display) {
+        return Err(Error::UnsupportedInput { file: display });
+    }
+    let mut state = Reader::new(options, &display);
+    progress(Progress { entries_done: 0, entries_total: 1, current: &display });
+    let bytes = state.read_limited(&display, file)?;
+    state.push(display.clone(), bytes)?;
+    progress(Progress { entries_done: 1, entries_total: 1, current: &display });
+    state.finish()
+}
+
+/// Reads one document already in memory (a `.spold` data set or a MasterData file); used by the fuzz target.
+pub fn read_bytes(display_name: &str, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutput> {
+    if bytes.len() as u64 > options.max_entry_bytes {
+        return Err(Error::EntryTooLarge { file: display_name.to_owned(), limit: options.max_entry_bytes });
+    }
+    let mut state = Reader::new(options, display_name);
+    state.count_bytes(display_name, bytes.len() as u64)?;
+    state.push(display_name.to_owned(), bytes.to_vec())?;
+    state.finish()
+}
+
+/// Reads a zip archive from any seekable reader; `display_name` names it in errors and diagnostics.
+pub fn read_zip<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOptions) -> Result<ReadOutput> {
+    read_zip_inner(display_name, reader, options, &mut |_| {})
+}
+
+/// Reads a 7z archive from any seekable reader; `display_name` names it in errors and diagnostics.
+pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOptions) -> Result<ReadOutput> {
+    read_7z_inner(display_name, reader, options, &mut |_| {})
+}
+
+fn read_prefix(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match file.read(rest)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A document waiting in a batch: its display name and bytes.
+type Pending = (String, Vec<u8>);
+
+/// State of one read: limits, byte accounting, the batch being parsed and the documents read so far.
+struct Reader<'o> {
+    options: &'o ReadOptions,
+    input: String,
+    n_total_bytes: u64,
+    n_entries_read: u64,
+    batch: Vec<Pending>,
+    batch_bytes: usize,
+    collector: Collector,
+    n_workers: usize,
+}
+
+impl<'o> Reader<'o> {
+    fn new(options: &'o ReadOptions, input: &str) -> Self {
+        let n_workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        Reader {
+            options,
+            input: input.to_owned(),
+            n_total_bytes: 0,
+            n_entries_read: 0,
+            batch: Vec::new(),
+            batch_bytes: 0,
+            collector: Collector::default(),
+            n_workers,
+        }
+    }
+
+    /// Reads one document through the entry limit and counts it against the total limit.
+    fn read_limited(&mut self, file: &str, source: impl Read) -> Result<Vec<u8>> {
+        let limit = self.options.max_entry_bytes;
+        let mut bytes = Vec::new();
+        source
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::Io { file: file.to_owned(), source })?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::EntryTooLarge { file: file.to_owned(), limit });
+        }
+        self.count_bytes(file, bytes.len() as u64)?;
+        Ok(bytes)
+    }
+
+    fn count_bytes(&mut self, file: &str, n_bytes: u64) -> Result<()> {
+        self.n_total_bytes = self.n_total_bytes.saturating_add(n_bytes);
+        if self.n_total_bytes > self.options.max_total_bytes {
+            return Err(Error::TotalTooLarge {
+                input: self.input.clone(),
+                file: file.to_owned(),
+                limit: self.options.max_total_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues a document; parses the batch when it is full.
+    fn push(&mut self, file: String, bytes: Vec<u8>) -> Result<()> {
+        self.batch_bytes += bytes.len();
+        self.batch.push((file, bytes));
+        if self.batch.len() >= BATCH_DOCUMENTS || self.batch_bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Parses the queued documents, on several threads when there are several, keeping their order.
+    fn flush(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        self.n_entries_read += batch.len() as u64;
+        let on_invalid = self.options.on_invalid;
+        let results: Vec<Result<DocumentRead>> = if batch.len() < 2 || self.n_workers < 2 {
+            batch.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid)).collect()
+        } else {
+            let chunk = batch.len().div_ceil(self.n_workers);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(chunk)
+                    .map(|docs| {
+                        scope.spawn(move || {
+                            docs.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid)).collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| match h.join() {
+                        Ok(results) => results,
+                        // A worker only panics on a violated internal invariant: pass the panic on.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        for ((file, _), result) in batch.into_iter().zip(results) {
+            self.collector.add(&file, result?);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<ReadOutput> {
+        self.flush()?;
+        let (dataset, diagnostics, n_rejected) = self.collector.finish();
+        Ok(ReadOutput { dataset, diagnostics, n_rejected, n_entries_read: self.n_entries_read })
+    }
+}
+
+/// Parses and reads one document; a malformed one is an error or, under [`OnInvalid::Skip`], a rejection.
+fn read_one(file: &str, bytes: &[u8], on_invalid: OnInvalid) -> Result<DocumentRead> {
+    match xml::parse_document(bytes) {
+        Ok(doc) => Ok(datasets::read_document(file, &doc)),
+        Err(e) => match on_invalid {
+            OnInvalid::Fail => Err(xml_error(file, e)),
+            OnInvalid::Skip => {
+                let code = match e.kind {
+                    XmlErrorKind::Dtd => "ecospold2.dtd-refused",
+                    XmlErrorKind::Malformed(_) => "ecospold2.malformed-xml",
+                };
+                let (line, column) = (e.line, e.column);
+                let message = xml_error(file, e).to_string();
+                let mut read = DocumentRead::default();
+                read.reject(Diagnostic::error(code, message).in_file(file).at_line(line, Some(column)));
+                Ok(read)
+            }
+        },
+    }
+}
+
+fn xml_error(file: &str, e: XmlError) -> Error {
+    let file = file.to_owned();
+    match e.kind {
+        XmlErrorKind::Dtd => Error::Dtd { file, line: e.line, column: e.column },
+        XmlErrorKind::Malformed(message) => Error::MalformedXml { file, line: e.line, column: e.column, message },
+    }
+}
+
+/// An entry name that could escape an extraction directory: absolute, a drive letter, or a `..` component.
+fn is_unsafe_entry_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    name.starts_with('/')
+        || name.starts_with('\\')
+        || name.contains('\0')
+        || (bytes.len() >= 2 && bytes.get(1) == Some(&b':') && bytes.first().is_some_and(u8::is_ascii_alphabetic))
+        || name.split(['/', '\\']).any(|component| component == "..")
+}
+
+/// Documents the reader parses: `.spold` data sets and `.xml` data sets or MasterData.
+fn is_document_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".spold") || lower.ends_with(".xml")
+}
+
+fn read_zip_inner<R: Read + Seek>(
+    display_name: &str,
+    reader: R,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ReadOutput> {
+    let zip_error = |file: String| move |source| Error::Zip { file, source };
+    let mut archive = zip::ZipArchive::new(reader).map_err(zip_error(display_name.to_owned()))?;
+    let n_entries = archive.len() as u64;
+    if n_entries > options.max_entries {
+        return Err(Error::TooManyEntries { input: display_name.to_owned(), n_entries, limit: options.max_entries });
+    }
+    let mut state = Reader::new(options, display_name);
+    let mut selected = Vec::new();
+    for idx in 0..archive.len() {
+        let name = match archive.name_for_index(idx) {
+            Some(Ok(name)) => name.into_owned(),
+            Some(Err(source)) => return Err(Error::Zip { file: format!("{display_name} (entry {idx})"), source }),
+            None => continue,
+        };
+        if is_unsafe_entry_name(&name) {
+            return Err(Error::UnsafeEntryName { archive: display_name.to_owned(), entry: name });
+        }
+        if name.ends_with('/') {
+            continue;
+        }
+        if is_document_name(&name) {
+            selected.push((idx, name));
+        } else {
+            state.collector.not_loaded("files without an .spold or .xml extension");
+        }
+    }
+    selected.sort_by(|a, b| a.1.cmp(&b.1));
+    let entries_total = selected.len() as u64;
+    for (done, (idx, name)) in selected.into_iter().enumerate() {
+        let file = format!("{display_name}!{name}");
+        progress(Progress { entries_done: done as u64, entries_total, current: &file });
+        let entry = archive.by_index(idx).map_err(zip_error(file.clone()))?;
+        if entry.size() > options.max_entry_bytes {
+            return Err(Error::EntryTooLarge { file, limit: options.max_entry_bytes });
+        }
+        let bytes = state.read_limited(&file, entry)?;
+        state.push(file, bytes)?;
+    }
+    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+    state.finish()
+}
+
+fn read_7z_inner<R: Read + Seek>(
+    display_name: &str,
+    reader: R,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ReadOutput> {
+    use sevenz_rust2::{ArchiveReader, EntryDecision, Password};
+    let seven_error =
+        |e: sevenz_rust2::Error| Error::SevenZip { file: display_name.to_owned(), message: e.to_string() };
+    let mut archive = ArchiveReader::new(reader, Password::empty()).map_err(seven_error)?;
+    archive.set_thread_count(1);
+    let entries = &archive.archive().files;
+    let n_entries = entries.len() as u64;
+    if n_entries > options.max_entries {
+        return Err(Error::TooManyEntries { input: display_name.to_owned(), n_entries, limit: options.max_entries });
+    }
+    let mut state = Reader::new(options, display_name);
+    let mut entries_total = 0u64;
+    for entry in entries {
+        if is_unsafe_entry_name(&entry.name) {
+            return Err(Error::UnsafeEntryName { archive: display_name.to_owned(), entry: entry.name.clone() });
+        }
+        if entry.is_directory || !entry.has_stream {
+            continue;
+        }
+        if is_document_name(&entry.name) {
+            entries_total += 1;
+        } else {
+            state.collector.not_loaded("files without an .spold or .xml extension");
+        }
+    }
+    let mut failure: Option<Error> = None;
+    let mut done = 0u64;
+    archive
+        .for_each_entries_with_decision(|entry, data| {
+            if entry.is_directory || !entry.has_stream || !is_document_name(&entry.name) {
+                return Ok(EntryDecision::Continue);
+            }
+            let file = format!("{display_name}!{}", entry.name);
+            progress(Progress { entries_done: done, entries_total, current: &file });
+            done += 1;
+            let result = if entry.size > options.max_entry_bytes {
+                Err(Error::EntryTooLarge { file: file.clone(), limit: options.max_entry_bytes })
+            } else {
+                state.read_limited(&file, data).and_then(|bytes| state.push(file, bytes))
+            };
+            match result {
+                Ok(()) => Ok(EntryDecision::Continue),
+                Err(e) => {
+                    failure = Some(e);
+                    Ok(EntryDecision::Stop)
+                }
+            }
+        })
+        .map_err(seven_error)?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+    state.finish()
+}
+
+fn read_dir(
+    root: &Path,
+    display_name: &str,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<ReadOutput> {
+    let mut state = Reader::new(options, display_name);
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    let mut n_entries: u64 = 0;
+    while let Some(dir) = pending.pop() {
+        let io_error = |source| Error::Io { file: dir.display().to_string(), source };
+        for entry in fs::read_dir(&dir).map_err(io_error)? {
+            let entry = entry.map_err(io_error)?;
+            n_entries += 1;
+            if n_entries > options.max_entries {
+                return Err(Error::TooManyEntries {
+                    input: display_name.to_owned(),
+                    n_entries,
+                    limit: options.max_entries,
+                });
+            }
+            let path = entry.path();
+            let file_type =
+                entry.file_type().map_err(|source| Error::Io { file: path.display().to_string(), source })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if file_type.is_dir() {
+                pending.push(path);
+            } else if file_type.is_file() && is_document_name(&name) {
+                files.push(path);
+            } else {
+                state.collector.not_loaded("files without an .spold or .xml extension");
+            }
+        }
+    }
+    files.sort();
+    let entries_total = files.len() as u64;
+    for (done, path) in files.iter().enumerate() {
+        let file = path.display().to_string();
+        progress(Progress { entries_done: done as u64, entries_total, current: &file });
+        let handle = fs::File::open(path).map_err(|source| Error::Io { file: file.clone(), source })?;
+        let bytes = state.read_limited(&file, handle)?;
+        state.push(file, bytes)?;
+    }
+    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+    state.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_entry_names_are_recognized() {
+        for name in ["../evil.spold", "datasets/../../x.spold", "/etc/passwd", "\\x.xml", "C:/x.xml"] {
+            assert!(is_unsafe_entry_name(name), "{name}");
+        }
+        for name in ["datasets/a_b.spold", "MasterData/..x.xml", "datasets/"] {
+            assert!(!is_unsafe_entry_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn options_describe_every_field() {
+        assert_eq!(
+            ReadOptions::default().describe(),
+            "max_entry_bytes=268435456;max_total_bytes=17179869184;max_entries=1000000;on_invalid=fail"
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! A small element tree for one EcoSpold2 document, built with the hardening rules: no DTD, no entity other than
+//! the five predefined ones and character references, bounded nesting depth.
+//!
+//! Elements below the root are matched by local name: openLCA writes `usedUserMasterData` children sometimes in
+//! the EcoSpold02 namespace and sometimes in the UsedUserMasterData one, and no two EcoSpold2 namespaces give one
+//! local name two meanings. The root's namespace is resolved, because it tells EcoSpold1 from EcoSpold2.
+
+use quick_xml::XmlVersion;
+use quick_xml::events::attributes::Attributes;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+use std::borrow::Cow;
+
+/// Deepest element nesting accepted; EcoSpold2 documents nest about eight levels.
+const MAX_DEPTH: usize = 128;
+
+/// The namespace of a document's root element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RootNs {
+    EcoSpold02,
+    EcoSpold01,
+    UsedUserMasterData,
+    /// No namespace at all.
+    None,
+    Other,
+}
+
+impl RootNs {
+    fn from_resolved(result: &ResolveResult<'_>) -> RootNs {
+        match result {
+            ResolveResult::Bound(ns) => match ns.as_ref() {
+                "http://www.EcoInvent.org/EcoSpold02" => RootNs::EcoSpold02,
+                "http://www.EcoInvent.org/EcoSpold01" => RootNs::EcoSpold01,
+                "http://www.EcoInvent.org/UsedUserMasterData" => RootNs::UsedUserMasterData,
+                _ => RootNs::Other,
+            },
+            ResolveResult::Unbound => RootNs::None,
+            ResolveResult::Unknown(_) => RootNs::Other,
+        }
+    }
+}
+
+/// One element: local name, attributes by local name, its own text (text and CDATA directly inside it) and
+/// children. Names, and values without escapes, borrow from the document bytes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Node<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) attrs: Vec<(&'a str, Cow<'a, str>)>,
+    pub(crate) text: Cow<'a, str>,
+    pub(crate) children: Vec<Node<'a>>,
+    /// 1-based line of the start tag.
+    pub(crate) line: u64,
+}
+
+impl<'a> Node<'a> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Node<'a>> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    pub(crate) fn children_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> + 's {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Follows `steps` from this node, taking the first matching child at each level.
+    pub(crate) fn path(&self, steps: &[&str]) -> Option<&Node<'a>> {
+        let mut node = self;
+        for name in steps {
+            node = node.child(name)?;
+        }
+        Some(node)
+    }
+
+    /// The trimmed attribute value, `None` when absent or blank.
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// The trimmed text, `None` when empty.
+    pub(crate) fn text(&self) -> Option<&str> {
+        let text = self.text.trim();
+        (!text.is_empty()).then_some(text)
+    }
+}
+
+/// Why a document could not be parsed, with a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct XmlError {
+    pub(crate) line: u64,
+    pub(crate) column: u64,
+    pub(crate) kind: XmlErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum XmlErrorKind {
+    /// A `<!DOCTYPE …>` declaration: refused outright (entity bombs, external entities).
+    Dtd,
+    Malformed(String),
+}
+
+/// A parsed document: the root's namespace and the tree.
+#[derive(Debug)]
+pub(crate) struct Document<'a> {
+    pub(crate) root_ns: RootNs,
+    pub(crate) root: Node<'a>,
+}
+
+/// Converts a byte offset into a 1-based line and column (column counted in characters).
+pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (u64, u64) {
+    let offset = offset.min(bytes.len());
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
+    let column = before.get(line_start..).unwrap_or(&[]).iter().filter(|b| (**b & 0xC0) != 0x80).count() as u64 + 1;
+    (line, column)
+}
+
+/// Incremental line counter: offsets must be non-decreasing.
+struct LineCounter {
+    offset: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+        let offset = offset.min(bytes.len());
+        if offset > self.offset {
+            let slice = bytes.get(self.offset..offset).unwrap_or(&[]);
+            self.line += slice.iter().filter(|b| **b == b'\n').count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+fn predefined_entity(name: &str) -> Option<&'static str> {
+    match name {
+        "lt" => Some("<"),
+        "gt" => Some(">"),
+        "amp" => Some("&"),
+        "apos" => Some("'"),
+        "quot" => Some("\""),
+        _ => None,
+    }
+}
+
+/// Parses one document into a tree. A UTF-8 byte order mark is skipped.
+pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let (line, column) = line_column(bytes, e.valid_up_to());
+            return Err(XmlError { line, column, kind: malformed("invalid UTF-8") });
+        }
+    };
+    // The reader skips a byte order mark and counts its positions after it.
+    let bom_len: u64 = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut reader = NsReader::from_reader(bytes);
+    let mut lines = LineCounter { offset: 0, line: 1 };
+    let mut stack: Vec<Node<'_>> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut root_ns = RootNs::None;
+
+    let fail_at = |offset: u64, kind: XmlErrorKind| {
+        let offset = offset.saturating_add(bom_len);
+        let (line, column) = line_column(bytes, usize::try_from(offset).unwrap_or(usize::MAX));
+        XmlError { line, column, kind }
+    };
+
+    loop {
+        let event_start = reader.buffer_position();
+        let raw_start = usize::try_from(event_start.saturating_add(bom_len)).unwrap_or(usize::MAX);
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(e) => return Err(fail_at(reader.error_position(), XmlErrorKind::Malformed(e.to_string()))),
+        };
+        match event {
+            Event::DocType(_) => return Err(fail_at(event_start, XmlErrorKind::Dtd)),
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(event, Event::Empty(_));
+                if root.is_some() {
+                    return Err(fail_at(event_start, malformed("content after the root element")));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(fail_at(event_start, malformed(&format!("elements nested deeper than {MAX_DEPTH}"))));
+                }
+                let line = lines.line_at(bytes, raw_start);
+                if stack.is_empty() {
+                    let (resolved, _) = reader.resolver().resolve_element(e.name());
+                    root_ns = RootNs::from_resolved(&resolved);
+                }
+                let end = usize::try_from(reader.buffer_position().saturating_add(bom_len)).unwrap_or(usize::MAX);
+                let node =
+                    start_node(text.get(raw_start..end), e, line).map_err(|m| fail_at(event_start, malformed(&m)))?;
+                if is_empty {
+                    close(&mut stack, &mut root, node);
+                } else {
+                    stack.push(node);
+                }
+            }
+            Event::End(_) => match stack.pop() {
+                Some(node) => close(&mut stack, &mut root, node),
+                None => return Err(fail_at(event_start, malformed("unexpected closing tag"))),
+            },
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                match stack.last_mut() {
+                    // Indentation between elements: not worth keeping.
+                    Some(node) if node.text.is_empty() && content.trim().is_empty() => {}
+                    Some(node) if node.text.is_empty() => node.text = content,
+                    Some(node) => node.text.to_mut().push_str(&content),
+                    None if content.trim().is_empty() || content.trim() == "\u{feff}" => {}
+                    None => return Err(fail_at(event_start, malformed("text outside the root element"))),
+                }
+            }
+            Event::CData(c) => {
+                let content = c.xml10_content();
+                match stack.last_mut() {
+                    Some(node) => node.text.to_mut().push_str(&content),
+                    None => return Err(fail_at(event_start, malformed("cdata outside the root element"))),
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved: String = match r.resolve_char_ref() {
+                    Ok(Some(ch)) => ch.to_string(),
+                    Ok(None) => {
+                        let name = r.xml10_content();
+                        match predefined_entity(&name) {
+                            Some(text) => text.to_owned(),
+                            None => {
+                                return Err(fail_at(event_start, malformed(&format!("unknown entity &{name};"))));
+                            }
+                        }
+                    }
+                    Err(e) => return Err(fail_at(event_start, malformed(&e.to_string()))),
+                };
+                match stack.last_mut() {
+                    Some(node) => node.text.to_mut().push_str(&resolved),
+                    None => return Err(fail_at(event_start, malformed("entity reference outside the root element"))),
+                }
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+            Event::Eof => {
+                if let Some(open) = stack.last() {
+                    let message = format!("unexpected end of document: <{}> is not closed", open.name);
+                    return Err(fail_at(reader.buffer_position(), malformed(&message)));
+                }
+                return match root {
+                    Some(root) => Ok(Document { root_ns, root }),
+                    None => Err(fail_at(reader.buffer_position(), malformed("no root element"))),
+                };
+            }
+        }
+    }
+}
+
+fn malformed(message: &str) -> XmlErrorKind {
+    XmlErrorKind::Malformed(message.to_owned())
+}
+
+fn close<'a>(stack: &mut [Node<'a>], root: &mut Option<Node<'a>>, node: Node<'a>) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(node),
+        None => *root = Some(node),
+    }
+}
+
+fn local_name(qualified: &str) -> &str {
+    qualified.rsplit(':').next().unwrap_or(qualified)
+}
+
+/// Builds a node from the raw start tag `raw` (`<name attrs>` or `<name attrs/>`), borrowed from the document so
+/// that the node borrows its name and escape-free values instead of copying them.
+fn start_node<'a>(raw: Option<&'a str>, e: &BytesStart<'_>, line: u64) -> Result<Node<'a>, String> {
+    let qualified = e.name().0;
+    let inner = raw
+        .and_then(|r| r.strip_prefix('<'))
+        .and_then(|r| r.strip_suffix('>'))
+        .map(|r| r.strip_suffix('/').unwrap_or(r))
+        .filter(|inner| inner.get(..qualified.len()) == Some(qualified));
+    let Some(inner) = inner else { return Err(format!("start tag <{qualified}> not found at its position")) };
+    let name = local_name(inner.get(..qualified.len()).unwrap_or(inner));
+    let mut attrs = Vec::new();
+    for attr in Attributes::new(inner, qualified.len()) {
+        let attr = attr.map_err(|e| e.to_string())?;
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        let key = local_name(attr.key.0);
+        let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+        attrs.push((key, value));
+    }
+    Ok(Node { name, attrs, text: Cow::Borrowed(""), children: Vec::new(), line })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Document<'_>, XmlError> {
+        parse_document(text.as_bytes())
+    }
+
+    #[test]
+    fn skips_bom_and_resolves_the_root_namespace() {
+        let doc = parse("\u{feff}<?xml version=\"1.0\"?>\n<e:ecoSpold xmlns:e=\"http://www.EcoInvent.org/EcoSpold02\"><a x:lang=\"en\" b=\"1\">t&amp;u&#65; v</a></e:ecoSpold>")
+            .expect("parses");
+        assert_eq!(doc.root_ns, RootNs::EcoSpold02);
+        assert_eq!(doc.root.name, "ecoSpold");
+        let a = doc.root.child("a").expect("child");
+        assert_eq!(a.attr("lang"), Some("en"));
+        assert_eq!(a.attr("b"), Some("1"));
+        assert_eq!(a.text(), Some("t&uA v"));
+        assert_eq!(a.line, 2);
+        let v1 = parse("<ecoSpold xmlns=\"http://www.EcoInvent.org/EcoSpold01\"/>").expect("parses");
+        assert_eq!(v1.root_ns, RootNs::EcoSpold01);
+    }
+
+    #[test]
+    fn rejects_doctype_unknown_entities_and_broken_trees() {
+        let dtd = parse("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]>\n<a>&x;</a>").unwrap_err();
+        assert_eq!(dtd.kind, XmlErrorKind::Dtd);
+        assert_eq!((dtd.line, dtd.column), (2, 1));
+        let after_bom = parse("\u{feff}<a>&x;</a>").unwrap_err();
+        assert_eq!((after_bom.line, after_bom.column), (1, 5));
+        let entity = parse("<a>\n  &x;</a>").unwrap_err();
+        assert_eq!((entity.line, entity.column), (2, 3));
+        for bad in ["<a><b></a>", "<a><b>", "", "<a/><b/>", "x<a/>"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert!(parse(&"<a>".repeat(MAX_DEPTH + 1)).is_err());
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé\nx".as_bytes(), 0), (1, 1));
+        assert_eq!(line_column("ab\ncéx".as_bytes(), 6), (2, 3));
+        assert_eq!(line_column(b"ab", 99), (1, 3));
+    }
+}
