@@ -1,0 +1,34 @@
+//! The reader's error type: an unreadable container, a hostile archive or an unparsable document.
+
+/// Everything that makes a read fail. Every variant names the file (`archive.zip!entry` inside archives).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read zip archive {file}: {source}")]
+    Zip {
+        file: String,
+        #[source]
+        source: zip::result::ZipError,
+    },
+    #[error("unsafe entry name in zip archive {archive}: {entry:?} (absolute or contains `..`)")]
+    UnsafeEntryName { archive: String, entry: String },
+    #[error("{file} is larger than max_entry_bytes={limit} bytes uncompressed")]
+    EntryTooLarge { file: String, limit: u64 },
+    #[error("{input} holds more than max_total_bytes={limit} bytes uncompressed (limit reached at {file})")]
+    TotalTooLarge { input: String, file: String, limit: u64 },
+    #[error("{input} holds {n_entries} entries, more than max_entries={limit}")]
+    TooManyEntries { input: String, n_entries: u64, limit: u64 },
+    #[error("{file}:{line}:{column}: malformed json: {message}")]
+    MalformedJson { file: String, line: u64, column: u64, message: String },
+    #[error("{file}: not a zip archive, a directory or a .json file")]
+    UnsupportedInput { file: String },
+}
+
+/// The reader's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
