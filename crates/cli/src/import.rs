@@ -49,7 +49,10 @@ struct ImportReport {
 /// Hashes the inputs, skips a run already done, reads with `reader`, loads in one transaction, reports.
 pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn FormatReader>) -> Result<Outcome> {
     let started = Instant::now();
-    let inputs = hash_inputs(&args.path)?;
+    let mut inputs = hash_inputs(&args.path)?;
+    for extra in reader.extra_inputs(&args.path) {
+        inputs.extend(hash_inputs(&extra)?);
+    }
     let new_run = NewRun {
         source_name: args.source.clone(),
         pipeline: None,

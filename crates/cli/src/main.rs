@@ -5,6 +5,7 @@
 mod demo;
 mod import;
 mod inspect;
+mod link;
 mod logging;
 mod output;
 mod readers;
@@ -54,6 +55,8 @@ enum Command {
     Demo(demo::DemoArgs),
     #[command(flatten)]
     Release(release::ReleaseCommand),
+    #[command(flatten)]
+    Link(link::LinkCommand),
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +136,7 @@ async fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Demo(args) => demo::run_demo(&cli.database_url, &args).await,
         Command::Release(command) => release::run(&connect(&cli.database_url).await?, command).await,
+        Command::Link(command) => link::run(&connect(&cli.database_url).await?, command).await,
     }
 }
 

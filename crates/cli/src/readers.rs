@@ -25,6 +25,49 @@ pub(crate) trait FormatReader: Send + std::fmt::Debug {
     /// Stable text of every option, part of the idempotency key.
     fn options(&self) -> String;
     fn read(&self, path: &Path, progress: &mut ProgressFn<'_>) -> Result<Extracted>;
+    /// Files the reader reads besides `path` (hashed into the run's inputs, so a change in them is a change).
+    fn extra_inputs(&self, _path: &Path) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
+}
+
+/// Implements [`FormatReader`] for `$reader(ReadOptions)` over a reader crate with the common API
+/// (`READER_NAME`, `READER_VERSION`, `ReadOptions::describe`, `read_path_with_progress`, `ReadOutput`).
+macro_rules! reader_adapter {
+    ($reader:ident, $krate:ident) => {
+        reader_adapter!($reader, $krate, |_reader: &$reader, _path: &Path| Vec::new());
+    };
+    ($reader:ident, $krate:ident, $extra_inputs:expr) => {
+        impl FormatReader for $reader {
+            fn name(&self) -> &'static str {
+                $krate::READER_NAME
+            }
+
+            fn version(&self) -> &'static str {
+                $krate::READER_VERSION
+            }
+
+            fn options(&self) -> String {
+                self.0.describe()
+            }
+
+            fn read(&self, path: &Path, progress: &mut ProgressFn<'_>) -> Result<Extracted> {
+                let output = $krate::read_path_with_progress(path, &self.0, &mut |p| {
+                    progress(p.entries_done, p.entries_total, p.current)
+                })?;
+                Ok(Extracted {
+                    dataset: output.dataset,
+                    diagnostics: output.diagnostics,
+                    n_rejected: output.n_rejected,
+                })
+            }
+
+            fn extra_inputs(&self, path: &Path) -> Vec<std::path::PathBuf> {
+                let extra: fn(&$reader, &Path) -> Vec<std::path::PathBuf> = $extra_inputs;
+                extra(self, path)
+            }
+        }
+    };
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +76,14 @@ pub(crate) enum ImportFormat {
     Ilcd(IlcdArgs),
     /// SimaPro CSV export: processes, methods (impact categories, damage categories, normalization-weighting).
     Simapro(SimaproArgs),
+    /// Brightway: Excel/CSV LCI or LCIA tables, .bw2package, LCIA JSON (zip), or a bw2data project directory.
+    Brightway(BrightwayArgs),
+    /// EcoSpold2 (ecoinvent): a release (datasets/ + MasterData/) as a directory, .zip or .7z, or one .spold file.
+    Ecospold2(Ecospold2Args),
+    /// openLCA JSON-LD (schema v1 and v2): a zip or a directory.
+    Jsonld(JsonldArgs),
+    /// Ecobalyse processes JSON (processes.json / processes_impacts.json) with its impacts.json.
+    Ecobalyse(EcobalyseArgs),
 }
 
 impl ImportFormat {
@@ -41,6 +92,12 @@ impl ImportFormat {
         match self {
             ImportFormat::Ilcd(args) => (args.common.clone(), Box::new(IlcdReader::from(&args))),
             ImportFormat::Simapro(args) => (args.common.clone(), Box::new(SimaproReader::from(&args))),
+            ImportFormat::Brightway(args) => {
+                (args.common.clone(), Box::new(BrightwayReader(ecoref_extract_brightway::ReadOptions::default())))
+            }
+            ImportFormat::Ecospold2(args) => (args.common.clone(), Box::new(Ecospold2Reader::from(&args))),
+            ImportFormat::Jsonld(args) => (args.common.clone(), Box::new(JsonldReader::from(&args))),
+            ImportFormat::Ecobalyse(args) => (args.common.clone(), Box::new(EcobalyseReader::from(&args))),
         }
     }
 }
@@ -80,26 +137,7 @@ impl From<&IlcdArgs> for IlcdReader {
     }
 }
 
-impl FormatReader for IlcdReader {
-    fn name(&self) -> &'static str {
-        ecoref_extract_ilcd::READER_NAME
-    }
-
-    fn version(&self) -> &'static str {
-        ecoref_extract_ilcd::READER_VERSION
-    }
-
-    fn options(&self) -> String {
-        self.0.describe()
-    }
-
-    fn read(&self, path: &Path, progress: &mut ProgressFn<'_>) -> Result<Extracted> {
-        let output = ecoref_extract_ilcd::read_path_with_progress(path, &self.0, &mut |p| {
-            progress(p.entries_done, p.entries_total, p.current)
-        })?;
-        Ok(Extracted { dataset: output.dataset, diagnostics: output.diagnostics, n_rejected: output.n_rejected })
-    }
-}
+reader_adapter!(IlcdReader, ecoref_extract_ilcd);
 
 #[derive(Debug, Args)]
 pub(crate) struct SimaproArgs {
@@ -122,23 +160,98 @@ impl From<&SimaproArgs> for SimaproReader {
     }
 }
 
-impl FormatReader for SimaproReader {
-    fn name(&self) -> &'static str {
-        ecoref_extract_simapro::READER_NAME
-    }
+reader_adapter!(SimaproReader, ecoref_extract_simapro);
 
-    fn version(&self) -> &'static str {
-        ecoref_extract_simapro::READER_VERSION
-    }
+#[derive(Debug, Args)]
+pub(crate) struct BrightwayArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+}
 
-    fn options(&self) -> String {
-        self.0.describe()
-    }
+#[derive(Debug)]
+pub(crate) struct BrightwayReader(ecoref_extract_brightway::ReadOptions);
 
-    fn read(&self, path: &Path, progress: &mut ProgressFn<'_>) -> Result<Extracted> {
-        let output = ecoref_extract_simapro::read_path_with_progress(path, &self.0, &mut |p| {
-            progress(p.entries_done, p.entries_total, p.current)
-        })?;
-        Ok(Extracted { dataset: output.dataset, diagnostics: output.diagnostics, n_rejected: output.n_rejected })
+reader_adapter!(BrightwayReader, ecoref_extract_brightway);
+
+#[derive(Debug, Args)]
+pub(crate) struct JsonldArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+    /// What to do with a document that cannot be parsed: fail the whole import, or skip it (exit code 1).
+    #[arg(long, value_enum, default_value_t = OnInvalidArg::Fail)]
+    pub(crate) on_invalid: OnInvalidArg,
+}
+
+#[derive(Debug)]
+pub(crate) struct JsonldReader(ecoref_extract_jsonld::ReadOptions);
+
+impl From<&JsonldArgs> for JsonldReader {
+    fn from(args: &JsonldArgs) -> Self {
+        use ecoref_extract_jsonld::{OnInvalid, ReadOptions};
+        JsonldReader(ReadOptions {
+            on_invalid: match args.on_invalid {
+                OnInvalidArg::Fail => OnInvalid::Fail,
+                OnInvalidArg::Skip => OnInvalid::Skip,
+            },
+            ..ReadOptions::default()
+        })
     }
 }
+
+reader_adapter!(JsonldReader, ecoref_extract_jsonld);
+
+#[derive(Debug, Args)]
+pub(crate) struct EcobalyseArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+    /// The indicator definitions (normalization, weighting); default `impacts.json` next to the input.
+    #[arg(long)]
+    pub(crate) impacts: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug)]
+pub(crate) struct EcobalyseReader(ecoref_extract_ecobalyse::ReadOptions);
+
+impl From<&EcobalyseArgs> for EcobalyseReader {
+    fn from(args: &EcobalyseArgs) -> Self {
+        EcobalyseReader(ecoref_extract_ecobalyse::ReadOptions {
+            impacts_path: args.impacts.clone(),
+            ..ecoref_extract_ecobalyse::ReadOptions::default()
+        })
+    }
+}
+
+reader_adapter!(EcobalyseReader, ecoref_extract_ecobalyse, |reader: &EcobalyseReader, path: &Path| {
+    let impacts = match &reader.0.impacts_path {
+        Some(impacts) => impacts.clone(),
+        None => path.with_file_name("impacts.json"),
+    };
+    if impacts.is_file() { vec![impacts] } else { Vec::new() }
+});
+
+#[derive(Debug, Args)]
+pub(crate) struct Ecospold2Args {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+    /// What to do with a data set that cannot be parsed: fail the whole import, or skip it (exit code 1).
+    #[arg(long, value_enum, default_value_t = OnInvalidArg::Fail)]
+    pub(crate) on_invalid: OnInvalidArg,
+}
+
+#[derive(Debug)]
+pub(crate) struct Ecospold2Reader(ecoref_extract_ecospold2::ReadOptions);
+
+impl From<&Ecospold2Args> for Ecospold2Reader {
+    fn from(args: &Ecospold2Args) -> Self {
+        use ecoref_extract_ecospold2::{OnInvalid, ReadOptions};
+        Ecospold2Reader(ReadOptions {
+            on_invalid: match args.on_invalid {
+                OnInvalidArg::Fail => OnInvalid::Fail,
+                OnInvalidArg::Skip => OnInvalid::Skip,
+            },
+            ..ReadOptions::default()
+        })
+    }
+}
+
+reader_adapter!(Ecospold2Reader, ecoref_extract_ecospold2);

@@ -1,31 +1,23 @@
 //! Release commands: LCIA method versions (`method register`, `methods`), releases (`release create|edit|show|
 //! check|publish|migrate|diff`, `releases`) and tags (`tag set`, `tags`).
 //!
-//! Publish-time validation is computed here from the model ([`compute_validation`]): an exchange is linked when
-//! it names a provider or a process of the release produces its flow; an elementary flow is mapped when the
-//! release's method characterizes its id. The transform crate's linking and flow mapping replace this check.
+//! Publish-time validation goes through the transform crate ([`crate::link::validate_release`]): each dataset
+//! version's stored (or freshly computed) link set against the release's other dataset versions and its flow
+//! mapping set onto the release's method; the published release records which sets it was validated with.
 
 use crate::inspect::resolve_dataset;
+use crate::link::DatasetValidation;
 use crate::output::{format_amount, print_table};
 use crate::{JsonFlag, Outcome};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use ecoref_model::{Dataset, ExchangeKind};
 use ecoref_store::{
-    DatasetVersionId, DiffOptions, DiffTarget, IdMigration, MethodContent, MethodVersionId, NewMethodVersion,
-    NewRelease, RegisterOutcome, ReleaseDiff, ReleaseEdit, ReleaseSummary, Store, UnlinkedExchange, ValidationReport,
-    compute_diff,
+    DatasetVersionId, DiffOptions, DiffTarget, IdMigration, MethodVersionId, NewMethodVersion, NewRelease,
+    RegisterOutcome, ReleaseDiff, ReleaseEdit, ReleaseSummary, Store, ValidationReport, compute_diff,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-
-/// What [`compute_validation`] says it is, recorded with every published release.
-const VALIDATOR: &str = concat!(
-    "ecoref-cli ",
-    env!("CARGO_PKG_VERSION"),
-    " direct check (linked: provider or producing process; mapped: characterization factor on the flow id)"
-);
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReleaseCommand {
@@ -62,6 +54,13 @@ pub(crate) struct RegisterArgs {
     /// Only indicators of this methodology (`EF 3.1`) and NW sets of this method; default all.
     #[arg(long)]
     methodology: Option<String>,
+    /// Take the normalization-weighting sets from this dataset version instead, `source@N` (e.g. Ecobalyse's
+    /// impacts.json over EF 3.1 characterization from ILCD).
+    #[arg(long)]
+    weights: Option<String>,
+    /// With --weights: only the set with this name (`ecs`, `pef`); repeat for several; default all.
+    #[arg(long = "weights-set", requires = "weights")]
+    weight_sets: Vec<String>,
     #[command(flatten)]
     by: ByArg,
     #[command(flatten)]
@@ -72,7 +71,7 @@ pub(crate) struct RegisterArgs {
 pub(crate) struct ByArg {
     /// Who does it (recorded).
     #[arg(long, env = "USER", default_value = "unknown")]
-    by: String,
+    pub(crate) by: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +259,11 @@ async fn register_method(store: &Store, args: RegisterArgs) -> Result<Outcome> {
         version: version.to_owned(),
         methodology: args.methodology.clone(),
         dataset_version,
+        weights: match &args.weights {
+            Some(spec) => Some(resolve_dataset(store, spec).await?),
+            None => None,
+        },
+        weight_sets: args.weight_sets.clone(),
         created_by: args.by.by.clone(),
     };
     let outcome = store.register_method_version(&new).await?;
@@ -273,6 +277,9 @@ async fn register_method(store: &Store, args: RegisterArgs) -> Result<Outcome> {
         RegisterOutcome::Unchanged(_) => println!("method {} unchanged: same content already registered", m.label()),
     }
     println!("  from: {}", m.dataset);
+    if let Some(weights) = &m.weights {
+        println!("  NW sets from: {weights}");
+    }
     println!("  indicators: {}  factors: {}  NW sets: {}", m.n_indicators, m.n_factors, m.n_nw_sets);
     println!("  content hash: {}", m.content_hash);
     Ok(Outcome::Ok)
@@ -383,59 +390,7 @@ async fn show(store: &Store, args: NameArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// The direct publish-time check over the release's datasets and method (see the module doc).
-pub(crate) fn compute_validation(
-    datasets: &[Dataset],
-    method: &MethodContent,
-    accepted: &BTreeSet<String>,
-) -> ValidationReport {
-    let produced: BTreeSet<&str> = datasets
-        .iter()
-        .flat_map(|d| &d.processes)
-        .flat_map(|p| &p.exchanges)
-        .filter(|e| e.is_reference || e.kind == Some(ExchangeKind::Production))
-        .map(|e| e.flow.id.as_str())
-        .collect();
-    let characterized: BTreeSet<&str> =
-        method.indicators.iter().flat_map(|m| &m.factors).map(|f| f.flow.id.as_str()).collect();
-    let mut report = ValidationReport { validator: VALIDATOR.to_owned(), ..ValidationReport::default() };
-    let mut elementary: BTreeSet<&str> = BTreeSet::new();
-    for dataset in datasets {
-        for process in &dataset.processes {
-            report.n_processes += 1;
-            for exchange in &process.exchanges {
-                match exchange.kind {
-                    Some(ExchangeKind::Biosphere) => {
-                        elementary.insert(&exchange.flow.id);
-                    }
-                    Some(ExchangeKind::Technosphere) | Some(ExchangeKind::Unresolved) if !exchange.is_reference => {
-                        report.n_technosphere_exchanges += 1;
-                        let linked = exchange.provider.is_some()
-                            || (exchange.kind == Some(ExchangeKind::Technosphere)
-                                && produced.contains(exchange.flow.id.as_str()));
-                        if !linked {
-                            report.unlinked.push(UnlinkedExchange {
-                                process_id: process.id.id.clone(),
-                                exchange: exchange.internal_id.clone(),
-                                flow_id: exchange.flow.id.clone(),
-                                flow_name: exchange.flow.description.clone(),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    report.unlinked.sort();
-    report.n_elementary_flows = elementary.len() as u64;
-    report.unmapped_flows =
-        elementary.iter().filter(|f| !characterized.contains(*f)).map(|f| (*f).to_owned()).collect();
-    report.accepted_unmapped_flows = report.unmapped_flows.iter().filter(|f| accepted.contains(*f)).cloned().collect();
-    report
-}
-
-async fn validate(store: &Store, args: &PublishArgs) -> Result<ValidationReport> {
+async fn validate(store: &Store, args: &PublishArgs) -> Result<(ValidationReport, Vec<DatasetValidation>)> {
     let detail = store.read_release(&args.name).await?.ok_or_else(|| anyhow!("no release {}", args.name))?;
     let mut accepted: BTreeSet<String> = args.accept_unmapped.iter().cloned().collect();
     if let Some(path) = &args.accept_unmapped_file {
@@ -443,15 +398,7 @@ async fn validate(store: &Store, args: &PublishArgs) -> Result<ValidationReport>
         accepted
             .extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
     }
-    let mut datasets = Vec::with_capacity(detail.summary.datasets.len());
-    for dataset in &detail.summary.datasets {
-        datasets.push(store.load_dataset(dataset.dataset_version).await?);
-    }
-    let method = match &detail.summary.method {
-        Some(m) => store.load_method_content(m.id).await?,
-        None => MethodContent::default(),
-    };
-    Ok(compute_validation(&datasets, &method, &accepted))
+    crate::link::validate_release(store, &detail, &accepted, &args.by.by).await
 }
 
 fn print_validation(report: &ValidationReport) {
@@ -483,6 +430,14 @@ fn print_validation(report: &ValidationReport) {
     if unaccepted.len() > 10 {
         println!("    … {} more (--json lists all)", unaccepted.len() - 10);
     }
+    for input in &report.inputs {
+        println!(
+            "  {}: link set {}{}",
+            input.dataset,
+            input.link_set,
+            input.flow_mapping_set.map(|s| format!(", flow mapping set {s}")).unwrap_or_default()
+        );
+    }
     let problems = report.problems();
     if problems.is_empty() {
         println!("  publishable: yes");
@@ -492,17 +447,32 @@ fn print_validation(report: &ValidationReport) {
 }
 
 async fn check(store: &Store, args: PublishArgs) -> Result<Outcome> {
-    let report = validate(store, &args).await?;
+    let (report, validations) = validate(store, &args).await?;
     if args.json.json {
         print_json(&report)?;
     } else {
+        for v in &validations {
+            println!(
+                "<!-- {}: link set {}{} -->",
+                v.label,
+                v.link_set.summary.id,
+                match &v.mapping {
+                    Some(m) => format!(", flow mapping set {} onto {}", m.summary.id, m.summary.method),
+                    None => String::new(),
+                }
+            );
+            println!(
+                "{}",
+                v.report.to_markdown().replacen("# Validation report", &format!("# Validation report: {}", v.label), 1)
+            );
+        }
         print_validation(&report);
     }
     Ok(if report.is_publishable() { Outcome::Ok } else { Outcome::Rejected })
 }
 
 async fn publish(store: &Store, args: PublishArgs) -> Result<Outcome> {
-    let report = validate(store, &args).await?;
+    let (report, _) = validate(store, &args).await?;
     if !args.json.json && !report.is_publishable() {
         print_validation(&report);
     }

@@ -1,6 +1,6 @@
 //! The store's error type: every variant says what was being done, never which SQL was sent.
 
-use crate::{DatasetVersionId, RunId};
+use crate::{DatasetVersionId, FlowMappingSetId, LinkSetId, RunId};
 use std::path::PathBuf;
 
 /// Errors from the reference database.
@@ -73,6 +73,16 @@ pub enum Error {
     NotInRelease { release: String, dataset_version: DatasetVersionId },
     #[error("release {release} already migrates {old_id} to {new_id}")]
     IdMigrationConflict { release: String, old_id: String, new_id: String },
+    #[error(
+        "dataset version {dataset_version} has no normalization-weighting set{}: available: {}",
+        if wanted.is_empty() { String::new() } else { format!(" named {wanted}") },
+        if available.is_empty() { "none" } else { available.as_str() }
+    )]
+    NoWeights { dataset_version: DatasetVersionId, wanted: String, available: String },
+    #[error("link set {0} does not exist")]
+    LinkSetNotFound(LinkSetId),
+    #[error("flow mapping set {0} does not exist")]
+    FlowMappingSetNotFound(FlowMappingSetId),
     /// Raised by [`crate::LoadOptions::fail_after_rows`] (tests only).
     #[error("injected fault after {0} rows")]
     InjectedFault(u64),

@@ -9,11 +9,14 @@
 //!   changes in that same transaction;
 //! - releases ([`release`]): method versions are insert-only, a published release and its membership never
 //!   change, tags keep every move — enforced by triggers too; diffs ([`diff`]) are pure functions;
+//! - link sets and flow mapping sets ([`links`]) are insert-only and content-hashed; a published release names
+//!   the ones it was validated with;
 //! - the dataset is turned into rows once ([`rows`]); PostgreSQL consumes them with `COPY`, SQLite with
 //!   prepared multi-row inserts. Nothing goes through sqlx's `Any` driver.
 
 mod diff;
 mod error;
+mod links;
 mod pg;
 mod release;
 mod rows;
@@ -26,10 +29,14 @@ pub use diff::{
     ProcessRef, ProposedMigration, ReleaseDiff, Rename, compute_diff,
 };
 pub use error::{Error, Result};
+pub use links::{
+    FlowMappingSetId, FlowMappingSetSummary, LinkSetId, LinkSetSummary, NewFlowMappingSet, NewLinkSet, SaveOutcome,
+    StoredFlowMappingSet, StoredLinkSet, flow_mapping_set_inputs_key, link_set_inputs_key,
+};
 pub use release::{
     DiffTarget, IdMigration, MethodContent, MethodVersionId, MethodVersionSummary, NewMethodVersion, NewRelease,
     RegisterOutcome, ReleaseDataset, ReleaseDetail, ReleaseEdit, ReleaseId, ReleaseSummary, TagEvent, TagMove,
-    TagSummary, UnlinkedExchange, ValidationReport, resolve_id,
+    TagSummary, UnlinkedExchange, ValidationInput, ValidationReport, resolve_id,
 };
 pub use types::{
     DatasetVersionId, DatasetVersionSummary, ExchangeRow, InputFile, LoadOptions, LoadOutcome, NewRun, ProcessDetail,

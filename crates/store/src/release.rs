@@ -7,6 +7,7 @@
 //!   never change again; tags only point to published releases and every move is kept.
 
 use crate::error::Context;
+use crate::links::{FlowMappingSetId, LinkSetId};
 use crate::rows;
 use crate::{DatasetVersionId, Dialect, Error, Result, RowFilter, Store, with_pool};
 use ecoref_model::{Dataset, LciaMethod, NormalizationWeightingSet, Process, Sha256Hex};
@@ -110,6 +111,13 @@ pub struct NewMethodVersion {
     /// Only indicators (and NW sets) of this methodology (`EF 3.1`); all of the dataset when `None`.
     pub methodology: Option<String>,
     pub dataset_version: DatasetVersionId,
+    /// Take the normalization-weighting sets from this dataset version instead (e.g. Ecobalyse's `ecs` weights
+    /// over EF 3.1 characterization from ILCD).
+    #[serde(default)]
+    pub weights: Option<DatasetVersionId>,
+    /// With `weights`: only the sets with these names (case-insensitive); all of them when empty.
+    #[serde(default)]
+    pub weight_sets: Vec<String>,
     pub created_by: String,
 }
 
@@ -123,6 +131,8 @@ pub struct MethodVersionSummary {
     pub dataset_version: DatasetVersionId,
     /// `source@N` of the dataset version the indicators come from.
     pub dataset: String,
+    /// `source@N` of the dataset version the NW sets come from, when not `dataset`.
+    pub weights: Option<String>,
     pub content_hash: String,
     pub n_indicators: i64,
     pub n_factors: i64,
@@ -223,6 +233,8 @@ pub struct ReleaseDetail {
     pub summary: ReleaseSummary,
     pub id_migrations: Vec<IdMigration>,
     pub validation: Option<ValidationReport>,
+    /// The link sets and flow mapping sets it was validated with, as the database records them.
+    pub validated_with: Vec<ValidationInput>,
 }
 
 /// A process id that changed: scoring an old product against this release follows `old_id → new_id`.
@@ -261,6 +273,21 @@ pub struct ValidationReport {
     pub unmapped_flows: Vec<String>,
     /// Unmapped flows (ids) the publisher accepted explicitly.
     pub accepted_unmapped_flows: Vec<String>,
+    /// The stored link set and flow mapping set each dataset version was validated with (empty for a validator
+    /// that stores none); publishing records them in `release_validation_input` too.
+    #[serde(default)]
+    pub inputs: Vec<ValidationInput>,
+}
+
+/// What one dataset version of a release was validated with.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ValidationInput {
+    pub dataset_version: DatasetVersionId,
+    /// `source@N`.
+    pub dataset: String,
+    pub link_set: LinkSetId,
+    /// `None` when the release has no method.
+    pub flow_mapping_set: Option<FlowMappingSetId>,
 }
 
 impl ValidationReport {
@@ -353,6 +380,8 @@ struct MethodVersionRow {
     n_nw_sets: i64,
     created_by: String,
     created_at: String,
+    weights_source: Option<String>,
+    weights_number: Option<i64>,
 }
 
 impl From<MethodVersionRow> for MethodVersionSummary {
@@ -364,6 +393,7 @@ impl From<MethodVersionRow> for MethodVersionSummary {
             methodology: row.methodology,
             dataset_version: DatasetVersionId(row.dataset_version_id),
             dataset: format!("{}@{}", row.source_name, row.version_number),
+            weights: row.weights_source.map(|source| format!("{source}@{}", row.weights_number.unwrap_or(0))),
             content_hash: row.content_hash,
             n_indicators: row.n_indicators,
             n_factors: row.n_factors,
@@ -377,7 +407,8 @@ impl From<MethodVersionRow> for MethodVersionSummary {
 fn method_columns(dialect: Dialect) -> String {
     format!(
         "m.id, m.name, m.version, m.methodology, m.dataset_version_id, d.source_name, d.version_number, \
-         m.content_hash, m.n_indicators, m.n_factors, m.n_nw_sets, m.created_by, {created} AS created_at",
+         m.content_hash, m.n_indicators, m.n_factors, m.n_nw_sets, m.created_by, {created} AS created_at, \
+         w.source_name AS weights_source, w.version_number AS weights_number",
         created = dialect.time_text("m.created_at")
     )
 }
@@ -434,7 +465,7 @@ impl Store {
         Ok(dataset)
     }
 
-    async fn require_dataset_version(&self, dataset_version: DatasetVersionId) -> Result<()> {
+    pub(crate) async fn require_dataset_version(&self, dataset_version: DatasetVersionId) -> Result<()> {
         let exists: Option<i64> = with_pool!(self, |pool, _dialect| {
             sqlx::query_scalar("SELECT id FROM dataset_version WHERE id = $1")
                 .bind(dataset_version.0)
@@ -455,12 +486,36 @@ impl Store {
         check_name("method", &new.name)?;
         check_name("method version", &new.version)?;
         let dataset = self.load_method_entities(new.dataset_version).await?;
-        let (content, indicator_ordinals, nw_ordinals) = MethodContent::select(&dataset, new.methodology.as_deref());
+        let (mut content, indicator_ordinals, mut nw_ordinals) =
+            MethodContent::select(&dataset, new.methodology.as_deref());
         if content.indicators.is_empty() {
             return Err(Error::EmptyMethod {
                 dataset_version: new.dataset_version,
                 methodology: new.methodology.clone().unwrap_or_default(),
             });
+        }
+        let nw_dataset_version = new.weights.unwrap_or(new.dataset_version);
+        if let Some(weights) = new.weights {
+            let weights_dataset = self.load_method_entities(weights).await?;
+            content.nw_sets.clear();
+            nw_ordinals.clear();
+            for (ordinal, set) in weights_dataset.normalization_weighting_sets.iter().enumerate() {
+                if new.weight_sets.is_empty()
+                    || new.weight_sets.iter().any(|n| n.trim().eq_ignore_ascii_case(&set.name))
+                {
+                    content.nw_sets.push(set.clone());
+                    nw_ordinals.push(ordinal as i64);
+                }
+            }
+            if content.nw_sets.is_empty() {
+                let available: Vec<&str> =
+                    weights_dataset.normalization_weighting_sets.iter().map(|s| s.name.as_str()).collect();
+                return Err(Error::NoWeights {
+                    dataset_version: weights,
+                    wanted: new.weight_sets.join(", "),
+                    available: available.join(", "),
+                });
+            }
         }
         let hash = content.content_hash().0;
         let id: Option<i64> = with_pool!(self, |pool, dialect| {
@@ -519,7 +574,7 @@ impl Store {
                         )
                         .bind(id)
                         .bind(i as i64)
-                        .bind(new.dataset_version.0)
+                        .bind(nw_dataset_version.0)
                         .bind(*ordinal)
                         .execute(&mut *tx)
                         .await
@@ -549,7 +604,9 @@ impl Store {
         let rows: Vec<MethodVersionRow> = with_pool!(self, |pool, dialect| {
             let sql = format!(
                 "SELECT {columns} FROM lcia_method_version m JOIN dataset_version d ON d.id = m.dataset_version_id \
-                 ORDER BY m.id",
+                 LEFT JOIN dataset_version w ON w.id = (SELECT MIN(n.dataset_version_id) \
+                 FROM lcia_method_version_nw_set n WHERE n.method_version_id = m.id \
+                 AND n.dataset_version_id <> m.dataset_version_id) ORDER BY m.id",
                 columns = method_columns(dialect)
             );
             sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await.doing(|| "read lcia_method_version".to_owned())?
@@ -561,7 +618,7 @@ impl Store {
         Ok(self.list_method_versions().await?.into_iter().find(|m| m.name == name && m.version == version))
     }
 
-    async fn method_version_by_id(&self, id: MethodVersionId) -> Result<MethodVersionSummary> {
+    pub(crate) async fn method_version_by_id(&self, id: MethodVersionId) -> Result<MethodVersionSummary> {
         self.list_method_versions()
             .await?
             .into_iter()
@@ -574,7 +631,7 @@ impl Store {
         let summary = self.method_version_by_id(id).await?;
         let dataset = self.load_method_entities(summary.dataset_version).await?;
         type Member = (i64,);
-        let (indicators, nw_sets): (Vec<Member>, Vec<Member>) = with_pool!(self, |pool, _dialect| {
+        let (indicators, nw_sets): (Vec<Member>, Vec<(i64, i64)>) = with_pool!(self, |pool, _dialect| {
             let indicators = sqlx::query_as(
                 "SELECT lcia_method_ordinal FROM lcia_method_version_indicator WHERE method_version_id = $1 \
                  ORDER BY ordinal",
@@ -584,7 +641,8 @@ impl Store {
             .await
             .doing(|| "read lcia_method_version_indicator".to_owned())?;
             let nw_sets = sqlx::query_as(
-                "SELECT nw_set_ordinal FROM lcia_method_version_nw_set WHERE method_version_id = $1 ORDER BY ordinal",
+                "SELECT dataset_version_id, nw_set_ordinal FROM lcia_method_version_nw_set \
+                 WHERE method_version_id = $1 ORDER BY ordinal",
             )
             .bind(id.0)
             .fetch_all(pool)
@@ -603,9 +661,18 @@ impl Store {
             let i = pick("lcia_method_version_indicator", ordinal, dataset.lcia_methods.len())?;
             content.indicators.push(dataset.lcia_methods[i].clone());
         }
-        for (ordinal,) in nw_sets {
-            let i = pick("lcia_method_version_nw_set", ordinal, dataset.normalization_weighting_sets.len())?;
-            content.nw_sets.push(dataset.normalization_weighting_sets[i].clone());
+        let mut weights: BTreeMap<i64, Dataset> = BTreeMap::new();
+        for (dv, ordinal) in nw_sets {
+            let source = if dv == summary.dataset_version.0 {
+                &dataset
+            } else {
+                if let std::collections::btree_map::Entry::Vacant(slot) = weights.entry(dv) {
+                    slot.insert(self.load_method_entities(DatasetVersionId(dv)).await?);
+                }
+                weights.get(&dv).unwrap_or(&dataset)
+            };
+            let i = pick("lcia_method_version_nw_set", ordinal, source.normalization_weighting_sets.len())?;
+            content.nw_sets.push(source.normalization_weighting_sets[i].clone());
         }
         Ok(content)
     }
@@ -767,6 +834,39 @@ impl Store {
             problems.push("no LCIA method".to_owned());
         }
         problems.extend(report.problems());
+        if !report.inputs.is_empty() {
+            let members: BTreeSet<DatasetVersionId> = current.datasets.iter().map(|d| d.dataset_version).collect();
+            let validated: BTreeSet<DatasetVersionId> = report.inputs.iter().map(|i| i.dataset_version).collect();
+            if members != validated || validated.len() != report.inputs.len() {
+                problems.push("the validation does not cover exactly the release's dataset versions".to_owned());
+            }
+            for input in &report.inputs {
+                let link_set = self.link_set_summary(input.link_set).await?;
+                if link_set.dataset_version != input.dataset_version {
+                    problems.push(format!("link set {} is not of dataset version {}", input.link_set, input.dataset));
+                }
+                match (input.flow_mapping_set, &current.method) {
+                    (Some(set), Some(method)) => {
+                        let mapping = self.flow_mapping_set_summary(set).await?;
+                        if mapping.method_version != method.id || mapping.dataset_version != input.dataset_version {
+                            problems.push(format!(
+                                "flow mapping set {set} maps {} onto {}, not {} onto {}",
+                                mapping.dataset,
+                                mapping.method,
+                                input.dataset,
+                                method.label()
+                            ));
+                        }
+                    }
+                    (None, Some(method)) => problems.push(format!(
+                        "dataset version {} was validated without a flow mapping onto {}",
+                        input.dataset,
+                        method.label()
+                    )),
+                    _ => {}
+                }
+            }
+        }
         if !problems.is_empty() {
             return Err(Error::ReleaseInvalid { release: name.to_owned(), problems });
         }
@@ -774,6 +874,24 @@ impl Store {
         let id = current.id.0;
         with_pool!(self, |pool, dialect| {
             let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
+            sqlx::query("DELETE FROM release_validation_input WHERE release_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .doing(|| "clear release_validation_input".to_owned())?;
+            for input in &report.inputs {
+                sqlx::query(
+                    "INSERT INTO release_validation_input (release_id, dataset_version_id, link_set_id, \
+                     flow_mapping_set_id) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(input.dataset_version.0)
+                .bind(input.link_set.0)
+                .bind(input.flow_mapping_set.map(|s| s.0))
+                .execute(&mut *tx)
+                .await
+                .doing(|| "insert into release_validation_input".to_owned())?;
+            }
             let sql = format!(
                 "UPDATE release SET status = 'published', published_at = {now}, updated_at = {now}, \
                  published_by = $1, validation = {validation} WHERE id = $3 AND status = 'draft'",
@@ -844,7 +962,8 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let (summary, validation) = self.release_summary(row).await?;
         let id_migrations = self.id_migrations(name).await?;
-        Ok(Some(ReleaseDetail { summary, id_migrations, validation }))
+        let validated_with = self.validation_inputs(&summary).await?;
+        Ok(Some(ReleaseDetail { summary, id_migrations, validation, validated_with }))
     }
 
     async fn require_release(&self, name: &str) -> Result<ReleaseSummary> {
@@ -911,6 +1030,33 @@ impl Store {
             n_id_migrations,
         };
         Ok((summary, validation))
+    }
+
+    /// What a release was validated with, by dataset version.
+    async fn validation_inputs(&self, summary: &ReleaseSummary) -> Result<Vec<ValidationInput>> {
+        let rows: Vec<(i64, i64, Option<i64>)> = with_pool!(self, |pool, _dialect| {
+            sqlx::query_as(
+                "SELECT dataset_version_id, link_set_id, flow_mapping_set_id FROM release_validation_input \
+                 WHERE release_id = $1 ORDER BY dataset_version_id",
+            )
+            .bind(summary.id.0)
+            .fetch_all(pool)
+            .await
+            .doing(|| "read release_validation_input".to_owned())?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(dv, link_set, mapping)| ValidationInput {
+                dataset_version: DatasetVersionId(dv),
+                dataset: summary
+                    .datasets
+                    .iter()
+                    .find(|d| d.dataset_version.0 == dv)
+                    .map_or_else(|| format!("#{dv}"), ReleaseDataset::label),
+                link_set: LinkSetId(link_set),
+                flow_mapping_set: mapping.map(FlowMappingSetId),
+            })
+            .collect())
     }
 
     /// Records `old_id → new_id` in a draft release.

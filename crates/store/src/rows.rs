@@ -223,7 +223,7 @@ pub(crate) const ENTITY_TABLES: [&Table; 13] = [
 ];
 
 /// Every table of the schema, for [`crate::Store::count_rows`].
-pub(crate) const ALL_TABLES: [&str; 24] = [
+pub(crate) const ALL_TABLES: [&str; 32] = [
     "import_run",
     "import_input",
     "import_diagnostic",
@@ -248,6 +248,14 @@ pub(crate) const ALL_TABLES: [&str; 24] = [
     "release_dataset",
     "release_id_migration",
     "release_tag_event",
+    "link_set",
+    "link_set_dependency",
+    "link_set_link",
+    "link_set_unresolved",
+    "flow_mapping_set",
+    "flow_mapping_entry",
+    "flow_mapping_unmapped",
+    "release_validation_input",
 ];
 
 /// A stream of rows for one table.

@@ -13,6 +13,8 @@ pub(crate) struct FormatFixtures {
     pub(crate) refused: &'static [&'static str],
     /// An input whose re-import must be reported unchanged.
     pub(crate) reimport: &'static str,
+    /// Directories (relative to the folder) imported as one input each.
+    pub(crate) directories: &'static [&'static str],
 }
 
 pub(crate) const SIMAPRO: FormatFixtures = FormatFixtures {
@@ -22,6 +24,54 @@ pub(crate) const SIMAPRO: FormatFixtures = FormatFixtures {
     // Their header names another program ("Joe's LCA Software"): not SimaPro files.
     refused: &["bw2io_fixtures/invalid.txt", "bw_simapro_csv_fixtures/invalid.txt"],
     reimport: "ecobalyse_export/simapro_export.csv",
+    directories: &[],
+};
+
+pub(crate) const BRIGHTWAY: FormatFixtures = FormatFixtures {
+    subcommand: "brightway",
+    folder: "tests/fixtures/brightway",
+    inputs: |p| {
+        !p.components().any(|c| c.as_os_str() == "bw_project")
+            && matches!(p.extension().and_then(|e| e.to_str()), Some("csv" | "xlsx" | "bw2package" | "zip"))
+    },
+    refused: &[],
+    reimport: "bw2io_lcia_json/lcia_39_ecoinvent.zip",
+    directories: &["bw_project"],
+};
+
+fn extension_in(path: &std::path::Path, extensions: &[&str]) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e))
+}
+
+pub(crate) const ECOSPOLD2: FormatFixtures = FormatFixtures {
+    subcommand: "ecospold2",
+    folder: "tests/fixtures/ecospold2",
+    // The fake release is imported as one directory (datasets/ + MasterData/), like ecoinvent ships it.
+    inputs: |p| {
+        !p.components().any(|c| c.as_os_str() == "ecospold2matrix_fake_db")
+            && extension_in(p, &["spold", "xml", "zip", "7z"])
+    },
+    refused: &[],
+    reimport: "uslci_openlca_export_defective/uslci_fy18_q3_01_olca1_7_2.ecospold2.zip",
+    directories: &["ecospold2matrix_fake_db", "volca_synthetic_edge"],
+};
+
+pub(crate) const JSONLD: FormatFixtures = FormatFixtures {
+    subcommand: "jsonld",
+    folder: "tests/fixtures/olca_jsonld",
+    inputs: |p| extension_in(p, &["zip"]),
+    refused: &[],
+    reimport: "bw2io_fixture_beef-cattle-finishing.zip",
+    directories: &["bw2io_fixture_AWARE", "flcac_ipcc_method", "olca_schema_examples"],
+};
+
+pub(crate) const ECOBALYSE: FormatFixtures = FormatFixtures {
+    subcommand: "ecobalyse",
+    folder: "tests/fixtures/ecobalyse",
+    inputs: |p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("processes")),
+    refused: &[],
+    reimport: "processes.json",
+    directories: &[],
 };
 
 fn files_under(folder: &std::path::Path, keep: fn(&std::path::Path) -> bool) -> Vec<PathBuf> {
@@ -43,7 +93,8 @@ fn files_under(folder: &std::path::Path, keep: fn(&std::path::Path) -> bool) -> 
 
 pub(crate) async fn check_format_fixtures(db: &Db, format: &FormatFixtures) {
     let folder = repo_root().join(format.folder);
-    let inputs = files_under(&folder, format.inputs);
+    let mut inputs = files_under(&folder, format.inputs);
+    inputs.extend(format.directories.iter().map(|d| folder.join(d)));
     assert!(!inputs.is_empty(), "no fixtures under {}", folder.display());
     for (i, path) in inputs.iter().enumerate() {
         let relative = path.strip_prefix(&folder).expect("under folder").to_string_lossy().into_owned();

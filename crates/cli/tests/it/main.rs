@@ -2,6 +2,7 @@
 //! paths (bad input, injected failure, killed process) that must leave the database as it was.
 
 mod formats;
+mod links;
 mod release;
 mod support;
 
@@ -180,6 +181,26 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn every_ecospold2_fixture_imports() {
+        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::ECOSPOLD2).await;
+    }
+
+    #[tokio::test]
+    async fn every_jsonld_fixture_imports() {
+        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::JSONLD).await;
+    }
+
+    #[tokio::test]
+    async fn every_ecobalyse_fixture_imports() {
+        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::ECOBALYSE).await;
+    }
+
+    #[tokio::test]
+    async fn every_brightway_fixture_imports() {
+        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::BRIGHTWAY).await;
+    }
+
+    #[tokio::test]
     async fn every_simapro_fixture_imports_or_is_refused() {
         crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::SIMAPRO).await;
     }
@@ -238,6 +259,26 @@ mod postgres {
     #[sqlx::test(migrations = false)]
     async fn every_ilcd_fixture_imports(pool: PgPool) {
         check_every_ilcd_fixture_imports(&Db::postgres(&pool)).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn every_ecospold2_fixture_imports(pool: PgPool) {
+        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::ECOSPOLD2).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn every_jsonld_fixture_imports(pool: PgPool) {
+        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::JSONLD).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn every_ecobalyse_fixture_imports(pool: PgPool) {
+        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::ECOBALYSE).await;
+    }
+
+    #[sqlx::test(migrations = false)]
+    async fn every_brightway_fixture_imports(pool: PgPool) {
+        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::BRIGHTWAY).await;
     }
 
     #[sqlx::test(migrations = false)]

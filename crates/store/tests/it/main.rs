@@ -2,6 +2,7 @@
 //! PostgreSQL (a fresh database per test from `DATABASE_URL`; the runner skips `postgres::` without a server).
 
 mod checks;
+mod link_checks;
 mod postgres;
 mod release_checks;
 mod sqlite;

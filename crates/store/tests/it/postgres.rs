@@ -31,6 +31,21 @@ postgres_tests!(
     check_diff_of_dataset_versions,
 );
 
+mod links {
+    use crate::link_checks as checks;
+    use ecoref_store::Store;
+    use sqlx::PgPool;
+
+    postgres_tests!(
+        check_link_sets,
+        check_link_tables_of_the_acceptance_releases,
+        check_link_set_with_a_dependency,
+        check_method_with_weights_from_another_dataset,
+        check_methods_from_simapro_and_brightway,
+        check_flow_mapping_sets_and_release_inputs,
+    );
+}
+
 #[sqlx::test(migrations = "../../sql/postgres")]
 async fn from_pg_pool_on_a_migrated_database_is_idempotent(pool: PgPool) {
     let store = Store::from_pg_pool(pool.clone()).await.unwrap();

@@ -19,6 +19,8 @@ fn method(name: &str, version: &str, methodology: Option<&str>, dv: DatasetVersi
         version: version.into(),
         methodology: methodology.map(String::from),
         dataset_version: dv,
+        weights: None,
+        weight_sets: Vec::new(),
         created_by: "tester".into(),
     }
 }

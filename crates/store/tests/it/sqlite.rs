@@ -38,6 +38,20 @@ sqlite_tests!(
     check_diff_of_dataset_versions,
 );
 
+mod links {
+    use super::fresh_store;
+    use crate::link_checks as checks;
+
+    sqlite_tests!(
+        check_link_sets,
+        check_link_tables_of_the_acceptance_releases,
+        check_link_set_with_a_dependency,
+        check_method_with_weights_from_another_dataset,
+        check_methods_from_simapro_and_brightway,
+        check_flow_mapping_sets_and_release_inputs,
+    );
+}
+
 #[tokio::test]
 async fn connect_twice_reapplies_no_migration_and_keeps_data() {
     let dir = tempfile::tempdir().unwrap();
