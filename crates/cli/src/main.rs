@@ -92,6 +92,7 @@ pub(crate) enum Outcome {
 }
 
 fn main() -> ExitCode {
+    exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     logging::init(cli.log_format, cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -149,4 +150,22 @@ pub(crate) async fn connect(database_url: &str) -> Result<Store> {
 /// Resolves a path given on the command line, for messages.
 pub(crate) fn display_path(path: &std::path::Path) -> String {
     PathBuf::from(path).display().to_string()
+}
+
+/// `ecoref runs | head` closes stdout early; `println!` then panics with a broken pipe. That is not an error of
+/// ours: leave quietly, as Unix tools do, instead of printing a panic.
+fn exit_quietly_on_broken_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }

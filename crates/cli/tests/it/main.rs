@@ -218,6 +218,26 @@ mod sqlite {
     }
 
     #[test]
+    fn a_closed_stdout_is_not_a_panic() {
+        use std::io::Read;
+        let db = Db::sqlite();
+        let import = ecoref(&db, &["import", "ilcd", TIANGONG, "--source", "t"]);
+        assert_eq!(import.code, 0, "{}", import.stderr);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecoref"))
+            .args(["--database-url", &db.url, "show", "process", "01a45edf"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take()); // the reader goes away before the first line
+        let status = child.wait().expect("wait");
+        let mut stderr = String::new();
+        child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(status.code(), Some(0), "{stderr}");
+    }
+
+    #[test]
     fn missing_input_is_an_error_with_exit_code_2() {
         let db = Db::sqlite();
         let out = ecoref(&db, &["import", "ilcd", "/nonexistent/x.zip", "--source", "x"]);
