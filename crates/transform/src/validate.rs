@@ -2,6 +2,7 @@
 //! impact share they miss, given a method), unit problems, negative or zero reference products, and cycles
 //! without production, rendered as Markdown and JSON.
 
+use crate::allocation::{Allocated, AllocationOptions, compute_allocation};
 use crate::error::{Error, Result};
 use crate::link::LinkOutput;
 use crate::mapping::{FlowMapping, ImpactLoss, UnmappedFlow};
@@ -48,6 +49,13 @@ pub struct ValidationReport {
     /// Strongly connected components of the link graph (same dataset) in which no process has a positive
     /// reference output, each sorted.
     pub cycles_without_production: Vec<Vec<EntityId>>,
+    /// Multi-output processes (several reference products) and how each would be allocated with the source's
+    /// own factors: `(process, products with fraction)`.
+    #[serde(default)]
+    pub allocatable: Vec<Allocated>,
+    /// Multi-output processes that cannot be allocated with what the source gives.
+    #[serde(default)]
+    pub not_allocatable: Vec<EntityId>,
 }
 
 /// Inputs of the validation besides the dataset; each part is optional.
@@ -73,7 +81,12 @@ pub fn compute_validation_report(dataset: &Dataset, inputs: ValidationInputs<'_>
         unit_problems: Vec::new(),
         reference_problems: Vec::new(),
         cycles_without_production: Vec::new(),
+        allocatable: Vec::new(),
+        not_allocatable: Vec::new(),
     };
+    let allocation = compute_allocation(dataset, &AllocationOptions::default());
+    report.allocatable = allocation.allocated;
+    report.not_allocatable = allocation.not_allocated;
     if let Some(links) = inputs.links {
         report.n_technosphere = links.n_technosphere;
         report.n_linked = links.n_linked();
@@ -319,6 +332,22 @@ impl ValidationReport {
             .iter()
             .map(|c| c.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
             .collect();
+        list(&mut out, &lines);
+        let _ = write!(
+            out,
+            "\n## Multi-output processes\n\n{} allocatable with the source's factors, {} not allocatable.\n",
+            self.allocatable.len(),
+            self.not_allocatable.len()
+        );
+        let mut lines: Vec<String> = self
+            .allocatable
+            .iter()
+            .map(|a| {
+                let shares: Vec<String> = a.products.iter().map(|(id, f)| format!("{} = {f}", id.id)).collect();
+                format!("{}: {}", a.original, shares.join(", "))
+            })
+            .collect();
+        lines.extend(self.not_allocatable.iter().map(|id| format!("{id}: not allocatable")));
         list(&mut out, &lines);
         out
     }

@@ -39,3 +39,21 @@ fn cycles_without_production_are_found() {
     assert_eq!(report.reference_problems.len(), 2);
     assert!(report.to_markdown().contains("## Cycles without production\n\n1 found.\n\n- a, b\n"));
 }
+
+/// SimaPro gives allocation percentages for its multi-output processes: the report shows how each would split.
+#[test]
+fn simapro_multi_output_processes_are_listed_with_their_shares() {
+    let read = ecoref_extract_simapro::read_path(
+        &crate::support::fixture("simapro_csv/bw_simapro_csv_fixtures/allocation.csv"),
+        &ecoref_extract_simapro::ReadOptions::default(),
+    )
+    .expect("read allocation.csv");
+    let report = ecoref_transform::compute_validation_report(&read.dataset, Default::default());
+    assert!(report.not_allocatable.is_empty(), "{:?}", report.not_allocatable);
+    assert!(!report.allocatable.is_empty(), "allocation.csv has a multi-output process");
+    for allocated in &report.allocatable {
+        let total: f64 = allocated.products.iter().map(|(_, fraction)| fraction).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{allocated:?}");
+    }
+    assert!(report.to_markdown().contains("## Multi-output processes"));
+}
