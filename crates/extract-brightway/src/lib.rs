@@ -19,9 +19,11 @@ mod sheets;
 mod table;
 mod value;
 
+pub use ecoref_extract_support::Progress;
 pub use error::{Error, Result};
 
 use crate::convert::Builder;
+use ecoref_extract_support::read_at_most;
 use ecoref_model::{Dataset, Diagnostic};
 use std::fs;
 use std::io::{Cursor, Read};
@@ -64,21 +66,13 @@ pub struct ReadOutput {
     pub n_rejected: u64,
 }
 
-/// Progress of a read: per sheet, method or activity, and once at the end.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress<'a> {
-    pub entries_done: u64,
-    pub entries_total: u64,
-    pub current: &'a str,
-}
-
 /// Reads a Brightway input: `.xlsx`/`.xlsm`/`.xls`/`.ods` or `.csv` (LCI or LCIA table), `.bw2package`,
 /// `.json`, a zip of JSON (`lcia_39_ecoinvent.zip`), a `databases.db`, or a project directory.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
     read_path_with_progress(path, options, &mut |_| {})
 }
 
-/// [`read_path`], reporting progress.
+/// [`read_path`], reporting progress: per sheet, method or activity, and once at the end.
 pub fn read_path_with_progress(
     path: &Path,
     options: &ReadOptions,
@@ -137,12 +131,7 @@ fn read_limited(
     limit: u64,
     io_error: impl FnOnce(std::io::Error) -> Error,
 ) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    source.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::TooLarge { file: file.to_owned(), limit });
-    }
-    Ok(bytes)
+    read_at_most(source, limit).map_err(io_error)?.ok_or_else(|| Error::TooLarge { file: file.to_owned(), limit })
 }
 
 fn extension_of(name: &str) -> String {

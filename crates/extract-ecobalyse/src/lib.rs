@@ -16,10 +16,12 @@ mod error;
 mod impacts;
 mod processes;
 
+pub use ecoref_extract_support::Progress;
 pub use error::{Error, Result};
 pub use impacts::{CORRECTION_PREFIX, METHODOLOGY, SCORE_SCALE_KEY, compute_single_score};
 pub use processes::{PRODUCT_EXCHANGE_ID, product_flow_id, same_to_significant_digits};
 
+use ecoref_extract_support::read_at_most;
 use ecoref_model::{Dataset, Diagnostic};
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use std::collections::BTreeMap;
@@ -71,20 +73,12 @@ pub struct ReadOutput {
     pub n_rejected: u64,
 }
 
-/// Progress of a read, reported per input file (impacts, then processes) and once at the end.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress<'a> {
-    pub entries_done: u64,
-    pub entries_total: u64,
-    pub current: &'a str,
-}
-
 /// Reads an Ecobalyse processes file and its indicator definitions.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
     read_path_with_progress(path, options, &mut |_| {})
 }
 
-/// [`read_path`], reporting progress.
+/// [`read_path`], reporting progress per input file (impacts, then processes) and once at the end.
 pub fn read_path_with_progress(
     path: &Path,
     options: &ReadOptions,
@@ -147,14 +141,9 @@ pub fn read_impacts_bytes(display_name: &str, bytes: &[u8]) -> Result<Dataset> {
 
 fn read_limited(path: &Path, display: &str, limit: u64) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(|source| Error::Io { file: display.to_owned(), source })?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Io { file: display.to_owned(), source })?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::TooLarge { file: display.to_owned(), limit });
-    }
-    Ok(bytes)
+    read_at_most(file, limit)
+        .map_err(|source| Error::Io { file: display.to_owned(), source })?
+        .ok_or_else(|| Error::TooLarge { file: display.to_owned(), limit })
 }
 
 fn json_error(file: &str, e: &serde_json::Error) -> Error {

@@ -34,5 +34,7 @@ pub enum Error {
     UnsupportedInput { file: String },
 }
 
+ecoref_extract_support::impl_from_container_error!(Error);
+
 /// The reader's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

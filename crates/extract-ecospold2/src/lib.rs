@@ -34,15 +34,18 @@ mod masterdata;
 mod values;
 mod xml;
 
+pub use ecoref_extract_support::{OnInvalid, Progress};
 pub use error::{Error, Result};
 
 use crate::datasets::DocumentRead;
 use crate::link::Collector;
-use crate::xml::{XmlError, XmlErrorKind};
+use ecoref_extract_support::xml::{XmlError, XmlErrorKind};
+use ecoref_extract_support::{
+    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, is_unsafe_entry_name, open_input, walk_dir,
+};
 use ecoref_model::{Dataset, Diagnostic};
-use std::fs;
 use std::io::{Read, Seek};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Name of this reader, recorded with every import.
 pub const READER_NAME: &str = "ecospold2";
@@ -53,25 +56,6 @@ pub const READER_VERSION: &str = "0.1.0";
 const BATCH_DOCUMENTS: usize = 64;
 /// Most bytes of documents held for one parallel batch.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
-
-/// What to do with a document that cannot be parsed (malformed XML, a DTD).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum OnInvalid {
-    /// The whole read fails with an [`Error`].
-    #[default]
-    Fail,
-    /// The document becomes an `Error` diagnostic and a rejected data set; the read goes on.
-    Skip,
-}
-
-impl OnInvalid {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OnInvalid::Fail => "fail",
-            OnInvalid::Skip => "skip",
-        }
-    }
-}
 
 /// Limits and policies of one read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,25 +71,25 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions {
-            max_entry_bytes: 256 * 1024 * 1024,
-            max_total_bytes: 16 * 1024 * 1024 * 1024,
-            max_entries: 1_000_000,
-            on_invalid: OnInvalid::Fail,
-        }
+        let Limits { max_entry_bytes, max_entries, .. } = Limits::default();
+        // ecoinvent releases are large: twice the common total.
+        let max_total_bytes = 16 * 1024 * 1024 * 1024;
+        ReadOptions { max_entry_bytes, max_total_bytes, max_entries, on_invalid: OnInvalid::Fail }
     }
 }
 
 impl ReadOptions {
     /// Stable text of every option, part of the import idempotency key.
     pub fn describe(&self) -> String {
-        format!(
-            "max_entry_bytes={};max_total_bytes={};max_entries={};on_invalid={}",
-            self.max_entry_bytes,
-            self.max_total_bytes,
-            self.max_entries,
-            self.on_invalid.as_str()
-        )
+        format!("{};on_invalid={}", self.limits().describe(), self.on_invalid.as_str())
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_entry_bytes: self.max_entry_bytes,
+            max_total_bytes: self.max_total_bytes,
+            max_entries: self.max_entries,
+        }
     }
 }
 
@@ -122,14 +106,6 @@ pub struct ReadOutput {
     pub n_entries_read: u64,
 }
 
-/// Progress of a read, reported before each document and once at the end.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress<'a> {
-    pub entries_done: u64,
-    pub entries_total: u64,
-    pub current: &'a str,
-}
-
 /// Reads a directory (recursively), a zip or 7z archive, or a single `.spold`/`.xml` document.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
     read_path_with_progress(path, options, &mut |_| {})
@@ -142,35 +118,26 @@ pub fn read_path_with_progress(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
     let display = path.display().to_string();
-    let io_error = |source| Error::Io { file: display.clone(), source };
-    let metadata = fs::metadata(path).map_err(io_error)?;
-    if metadata.is_dir() {
-        return read_dir(path, &display, options, progress);
+    let input = match open_input(path, &display)? {
+        Input::Dir => return read_dir(path, &display, options, progress),
+        Input::File(input) => input,
+        Input::Other => return Err(Error::UnsupportedInput { file: display }),
+    };
+    if input.magic().starts_with(b"7z\xBC\xAF\x27\x1C") {
+        return read_7z_inner(&display, input.file, options, progress);
     }
-    if !metadata.is_file() {
-        return Err(Error::UnsupportedInput { file: display });
+    if input.magic().starts_with(b"PK") || input.extension_is("zip") {
+        return read_zip_inner(&display, std::io::BufReader::new(input.file), options, progress);
     }
-    let mut file = fs::File::open(path).map_err(io_error)?;
-    let mut magic = [0u8; 6];
-    let n_magic = read_prefix(&mut file, &mut magic).map_err(io_error)?;
-    let magic = magic.get(..n_magic).unwrap_or(&[]);
-    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    file.rewind().map_err(io_error)?;
-    if magic.starts_with(b"7z\xBC\xAF\x27\x1C") {
-        return read_7z_inner(&display, file, options, progress);
-    }
-    if magic.starts_with(b"PK") || extension.as_deref() == Some("zip") {
-        return read_zip_inner(&display, std::io::BufReader::new(file), options, progress);
-    }
-    if extension.as_deref() == Some("7z") {
-        return read_7z_inner(&display, file, options, progress);
+    if input.extension_is("7z") {
+        return read_7z_inner(&display, input.file, options, progress);
     }
     if !is_document_name(&display) {
         return Err(Error::UnsupportedInput { file: display });
     }
     let mut state = Reader::new(options, &display);
     progress(Progress { entries_done: 0, entries_total: 1, current: &display });
-    let bytes = state.read_limited(&display, file)?;
+    let bytes = state.budget.read_limited(&display, input.file)?;
     state.push(display.clone(), bytes)?;
     progress(Progress { entries_done: 1, entries_total: 1, current: &display });
     state.finish()
@@ -178,11 +145,8 @@ pub fn read_path_with_progress(
 
 /// Reads one document already in memory (a `.spold` data set or a MasterData file); used by the fuzz target.
 pub fn read_bytes(display_name: &str, bytes: &[u8], options: &ReadOptions) -> Result<ReadOutput> {
-    if bytes.len() as u64 > options.max_entry_bytes {
-        return Err(Error::EntryTooLarge { file: display_name.to_owned(), limit: options.max_entry_bytes });
-    }
     let mut state = Reader::new(options, display_name);
-    state.count_bytes(display_name, bytes.len() as u64)?;
+    state.budget.accept(display_name, bytes)?;
     state.push(display_name.to_owned(), bytes.to_vec())?;
     state.finish()
 }
@@ -197,25 +161,13 @@ pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOpti
     read_7z_inner(display_name, reader, options, &mut |_| {})
 }
 
-fn read_prefix(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
-        match file.read(rest)? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
 /// A document waiting in a batch: its display name and bytes.
 type Pending = (String, Vec<u8>);
 
 /// State of one read: limits, byte accounting, the batch being parsed and the documents read so far.
 struct Reader<'o> {
     options: &'o ReadOptions,
-    input: String,
-    n_total_bytes: u64,
+    budget: ByteBudget,
     n_entries_read: u64,
     batch: Vec<Pending>,
     batch_bytes: usize,
@@ -228,41 +180,13 @@ impl<'o> Reader<'o> {
         let n_workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
         Reader {
             options,
-            input: input.to_owned(),
-            n_total_bytes: 0,
+            budget: ByteBudget::new(input, options.limits()),
             n_entries_read: 0,
             batch: Vec::new(),
             batch_bytes: 0,
             collector: Collector::default(),
             n_workers,
         }
-    }
-
-    /// Reads one document through the entry limit and counts it against the total limit.
-    fn read_limited(&mut self, file: &str, source: impl Read) -> Result<Vec<u8>> {
-        let limit = self.options.max_entry_bytes;
-        let mut bytes = Vec::new();
-        source
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::Io { file: file.to_owned(), source })?;
-        if bytes.len() as u64 > limit {
-            return Err(Error::EntryTooLarge { file: file.to_owned(), limit });
-        }
-        self.count_bytes(file, bytes.len() as u64)?;
-        Ok(bytes)
-    }
-
-    fn count_bytes(&mut self, file: &str, n_bytes: u64) -> Result<()> {
-        self.n_total_bytes = self.n_total_bytes.saturating_add(n_bytes);
-        if self.n_total_bytes > self.options.max_total_bytes {
-            return Err(Error::TotalTooLarge {
-                input: self.input.clone(),
-                file: file.to_owned(),
-                limit: self.options.max_total_bytes,
-            });
-        }
-        Ok(())
     }
 
     /// Queues a document; parses the batch when it is full.
@@ -346,16 +270,6 @@ fn xml_error(file: &str, e: XmlError) -> Error {
     }
 }
 
-/// An entry name that could escape an extraction directory: absolute, a drive letter, or a `..` component.
-fn is_unsafe_entry_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    name.starts_with('/')
-        || name.starts_with('\\')
-        || name.contains('\0')
-        || (bytes.len() >= 2 && bytes.get(1) == Some(&b':') && bytes.first().is_some_and(u8::is_ascii_alphabetic))
-        || name.split(['/', '\\']).any(|component| component == "..")
-}
-
 /// Documents the reader parses: `.spold` data sets and `.xml` data sets or MasterData.
 fn is_document_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -368,26 +282,10 @@ fn read_zip_inner<R: Read + Seek>(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
-    let zip_error = |file: String| move |source| Error::Zip { file, source };
-    let mut archive = zip::ZipArchive::new(reader).map_err(zip_error(display_name.to_owned()))?;
-    let n_entries = archive.len() as u64;
-    if n_entries > options.max_entries {
-        return Err(Error::TooManyEntries { input: display_name.to_owned(), n_entries, limit: options.max_entries });
-    }
+    let mut archive = ZipContainer::open(display_name, reader, options.max_entries)?;
     let mut state = Reader::new(options, display_name);
     let mut selected = Vec::new();
-    for idx in 0..archive.len() {
-        let name = match archive.name_for_index(idx) {
-            Some(Ok(name)) => name.into_owned(),
-            Some(Err(source)) => return Err(Error::Zip { file: format!("{display_name} (entry {idx})"), source }),
-            None => continue,
-        };
-        if is_unsafe_entry_name(&name) {
-            return Err(Error::UnsafeEntryName { archive: display_name.to_owned(), entry: name });
-        }
-        if name.ends_with('/') {
-            continue;
-        }
+    for (idx, name) in archive.file_entries()? {
         if is_document_name(&name) {
             selected.push((idx, name));
         } else {
@@ -395,18 +293,10 @@ fn read_zip_inner<R: Read + Seek>(
         }
     }
     selected.sort_by(|a, b| a.1.cmp(&b.1));
-    let entries_total = selected.len() as u64;
-    for (done, (idx, name)) in selected.into_iter().enumerate() {
-        let file = format!("{display_name}!{name}");
-        progress(Progress { entries_done: done as u64, entries_total, current: &file });
-        let entry = archive.by_index(idx).map_err(zip_error(file.clone()))?;
-        if entry.size() > options.max_entry_bytes {
-            return Err(Error::EntryTooLarge { file, limit: options.max_entry_bytes });
-        }
-        let bytes = state.read_limited(&file, entry)?;
-        state.push(file, bytes)?;
-    }
-    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+    archive.for_each_entry(&selected, options.max_entry_bytes, progress, |file, _, entry| {
+        let bytes = state.budget.read_limited(file, entry)?;
+        state.push(file.to_owned(), bytes)
+    })?;
     state.finish()
 }
 
@@ -454,7 +344,7 @@ fn read_7z_inner<R: Read + Seek>(
             let result = if entry.size > options.max_entry_bytes {
                 Err(Error::EntryTooLarge { file: file.clone(), limit: options.max_entry_bytes })
             } else {
-                state.read_limited(&file, data).and_then(|bytes| state.push(file, bytes))
+                state.budget.read_limited(&file, data).map_err(Error::from).and_then(|bytes| state.push(file, bytes))
             };
             match result {
                 Ok(()) => Ok(EntryDecision::Continue),
@@ -479,60 +369,26 @@ fn read_dir(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
     let mut state = Reader::new(options, display_name);
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    let mut n_entries: u64 = 0;
-    while let Some(dir) = pending.pop() {
-        let io_error = |source| Error::Io { file: dir.display().to_string(), source };
-        for entry in fs::read_dir(&dir).map_err(io_error)? {
-            let entry = entry.map_err(io_error)?;
-            n_entries += 1;
-            if n_entries > options.max_entries {
-                return Err(Error::TooManyEntries {
-                    input: display_name.to_owned(),
-                    n_entries,
-                    limit: options.max_entries,
-                });
-            }
-            let path = entry.path();
-            let file_type =
-                entry.file_type().map_err(|source| Error::Io { file: path.display().to_string(), source })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if file_type.is_dir() {
-                pending.push(path);
-            } else if file_type.is_file() && is_document_name(&name) {
-                files.push(path);
-            } else {
-                state.collector.not_loaded("files without an .spold or .xml extension");
-            }
+    let files = walk_dir(root, display_name, options.max_entries, |_, name, file_type| {
+        if file_type.is_dir() {
+            WalkStep::Descend
+        } else if file_type.is_file() && is_document_name(name) {
+            WalkStep::Take
+        } else {
+            state.collector.not_loaded("files without an .spold or .xml extension");
+            WalkStep::Skip
         }
-    }
-    files.sort();
-    let entries_total = files.len() as u64;
-    for (done, path) in files.iter().enumerate() {
-        let file = path.display().to_string();
-        progress(Progress { entries_done: done as u64, entries_total, current: &file });
-        let handle = fs::File::open(path).map_err(|source| Error::Io { file: file.clone(), source })?;
-        let bytes = state.read_limited(&file, handle)?;
-        state.push(file, bytes)?;
-    }
-    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+    })?;
+    for_each_file(&files, display_name, progress, |file, _, handle| {
+        let bytes = state.budget.read_limited(file, handle)?;
+        state.push(file.to_owned(), bytes)
+    })?;
     state.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unsafe_entry_names_are_recognized() {
-        for name in ["../evil.spold", "datasets/../../x.spold", "/etc/passwd", "\\x.xml", "C:/x.xml"] {
-            assert!(is_unsafe_entry_name(name), "{name}");
-        }
-        for name in ["datasets/a_b.spold", "MasterData/..x.xml", "datasets/"] {
-            assert!(!is_unsafe_entry_name(name), "{name}");
-        }
-    }
 
     #[test]
     fn options_describe_every_field() {

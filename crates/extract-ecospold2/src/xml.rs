@@ -5,6 +5,7 @@
 //! the EcoSpold02 namespace and sometimes in the UsedUserMasterData one, and no two EcoSpold2 namespaces give one
 //! local name two meanings. The root's namespace is resolved, because it tells EcoSpold1 from EcoSpold2.
 
+use ecoref_extract_support::xml::{LineCounter, XmlError, XmlErrorKind, line_column, malformed, resolve_reference};
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
@@ -83,65 +84,11 @@ impl<'a> Node<'a> {
     }
 }
 
-/// Why a document could not be parsed, with a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct XmlError {
-    pub(crate) line: u64,
-    pub(crate) column: u64,
-    pub(crate) kind: XmlErrorKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum XmlErrorKind {
-    /// A `<!DOCTYPE …>` declaration: refused outright (entity bombs, external entities).
-    Dtd,
-    Malformed(String),
-}
-
 /// A parsed document: the root's namespace and the tree.
 #[derive(Debug)]
 pub(crate) struct Document<'a> {
     pub(crate) root_ns: RootNs,
     pub(crate) root: Node<'a>,
-}
-
-/// Converts a byte offset into a 1-based line and column (column counted in characters).
-pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (u64, u64) {
-    let offset = offset.min(bytes.len());
-    let before = bytes.get(..offset).unwrap_or(bytes);
-    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    let column = before.get(line_start..).unwrap_or(&[]).iter().filter(|b| (**b & 0xC0) != 0x80).count() as u64 + 1;
-    (line, column)
-}
-
-/// Incremental line counter: offsets must be non-decreasing.
-struct LineCounter {
-    offset: usize,
-    line: u64,
-}
-
-impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
-        let offset = offset.min(bytes.len());
-        if offset > self.offset {
-            let slice = bytes.get(self.offset..offset).unwrap_or(&[]);
-            self.line += slice.iter().filter(|b| **b == b'\n').count() as u64;
-            self.offset = offset;
-        }
-        self.line
-    }
-}
-
-fn predefined_entity(name: &str) -> Option<&'static str> {
-    match name {
-        "lt" => Some("<"),
-        "gt" => Some(">"),
-        "amp" => Some("&"),
-        "apos" => Some("'"),
-        "quot" => Some("\""),
-        _ => None,
-    }
 }
 
 /// Parses one document into a tree. A UTF-8 byte order mark is skipped.
@@ -156,7 +103,7 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
     // The reader skips a byte order mark and counts its positions after it.
     let bom_len: u64 = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut reader = NsReader::from_reader(bytes);
-    let mut lines = LineCounter { offset: 0, line: 1 };
+    let mut lines = LineCounter::default();
     let mut stack: Vec<Node<'_>> = Vec::new();
     let mut root: Option<Node> = None;
     let mut root_ns = RootNs::None;
@@ -221,19 +168,7 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved: String = match r.resolve_char_ref() {
-                    Ok(Some(ch)) => ch.to_string(),
-                    Ok(None) => {
-                        let name = r.xml10_content();
-                        match predefined_entity(&name) {
-                            Some(text) => text.to_owned(),
-                            None => {
-                                return Err(fail_at(event_start, malformed(&format!("unknown entity &{name};"))));
-                            }
-                        }
-                    }
-                    Err(e) => return Err(fail_at(event_start, malformed(&e.to_string()))),
-                };
+                let resolved = resolve_reference(&r).map_err(|kind| fail_at(event_start, kind))?;
                 match stack.last_mut() {
                     Some(node) => node.text.to_mut().push_str(&resolved),
                     None => return Err(fail_at(event_start, malformed("entity reference outside the root element"))),
@@ -252,10 +187,6 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
             }
         }
     }
-}
-
-fn malformed(message: &str) -> XmlErrorKind {
-    XmlErrorKind::Malformed(message.to_owned())
 }
 
 fn close<'a>(stack: &mut [Node<'a>], root: &mut Option<Node<'a>>, node: Node<'a>) {
@@ -329,12 +260,5 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert!(parse(&"<a>".repeat(MAX_DEPTH + 1)).is_err());
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("ab\ncé\nx".as_bytes(), 0), (1, 1));
-        assert_eq!(line_column("ab\ncéx".as_bytes(), 6), (2, 3));
-        assert_eq!(line_column(b"ab", 99), (1, 3));
     }
 }

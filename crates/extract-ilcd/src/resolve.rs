@@ -2,6 +2,7 @@
 //! kinds, units along exchange → flow → flow property → unit group, and dangling-reference warnings.
 
 use crate::datasets::{Document, Entity, Kind, ParsedDataSet, Target, is_uuid};
+use ecoref_extract_support::NotLoaded;
 use ecoref_model::{Dataset, Diagnostic, ExchangeKind, FlowKind};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -11,8 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub(crate) struct Collector {
     data_sets: BTreeMap<(Kind, String), ParsedDataSet>,
     diagnostics: Vec<Diagnostic>,
-    /// Documents not loaded, by reason: count and first file.
-    not_loaded: BTreeMap<&'static str, (u64, String)>,
+    not_loaded: NotLoaded,
     n_rejected: u64,
 }
 
@@ -38,8 +38,7 @@ impl Collector {
     }
 
     pub(crate) fn not_loaded(&mut self, reason: &'static str, file: &str) {
-        let entry = self.not_loaded.entry(reason).or_insert_with(|| (0, file.to_owned()));
-        entry.0 += 1;
+        self.not_loaded.record(reason, file);
     }
 
     /// Records a rejected data set (an `Error` diagnostic).
@@ -107,15 +106,7 @@ impl Collector {
     /// Resolves references and builds the canonical dataset.
     pub(crate) fn finish(self) -> Collected {
         let Collector { data_sets, mut diagnostics, not_loaded, n_rejected } = self;
-        for (reason, (count, first)) in not_loaded {
-            diagnostics.push(
-                Diagnostic::info(
-                    "ilcd.not-loaded",
-                    format!("{count} file(s) skipped: {reason} are not loaded (first: {first})"),
-                )
-                .in_file(first),
-            );
-        }
+        diagnostics.extend(not_loaded.into_diagnostics("ilcd.not-loaded"));
 
         let mut ids: HashMap<Kind, HashSet<String>> = HashMap::new();
         for (kind, id) in data_sets.keys() {

@@ -1,6 +1,7 @@
 //! A small namespace-resolved element tree for one ILCD document, built with the hardening rules: no DTD, no
 //! entity other than the five predefined ones and character references, bounded nesting depth.
 
+use ecoref_extract_support::xml::{LineCounter, XmlError, XmlErrorKind, line_column, malformed, resolve_reference};
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -118,21 +119,6 @@ impl Node {
     }
 }
 
-/// Why a document could not be parsed, with a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct XmlError {
-    pub(crate) line: u64,
-    pub(crate) column: u64,
-    pub(crate) kind: XmlErrorKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum XmlErrorKind {
-    /// A `<!DOCTYPE …>` declaration: refused outright (entity bombs, external entities).
-    Dtd,
-    Malformed(String),
-}
-
 /// The outcome of parsing one document.
 #[derive(Debug)]
 pub(crate) enum Parsed {
@@ -144,49 +130,11 @@ pub(crate) enum Parsed {
     },
 }
 
-/// Converts a byte offset into a 1-based line and column (column counted in characters).
-pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (u64, u64) {
-    let offset = offset.min(bytes.len());
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    let column = before[line_start..].iter().filter(|b| (**b & 0xC0) != 0x80).count() as u64 + 1;
-    (line, column)
-}
-
-/// Incremental line counter: offsets must be non-decreasing.
-struct LineCounter {
-    offset: usize,
-    line: u64,
-}
-
-impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
-        let offset = offset.min(bytes.len());
-        if offset > self.offset {
-            self.line += bytes[self.offset..offset].iter().filter(|b| **b == b'\n').count() as u64;
-            self.offset = offset;
-        }
-        self.line
-    }
-}
-
-fn predefined_entity(name: &str) -> Option<&'static str> {
-    match name {
-        "lt" => Some("<"),
-        "gt" => Some(">"),
-        "amp" => Some("&"),
-        "apos" => Some("'"),
-        "quot" => Some("\""),
-        _ => None,
-    }
-}
-
 /// Parses one document into a tree. `want_root` sees the root's namespace and local name and decides whether the
 /// rest of the document is worth building.
 pub(crate) fn parse_document(bytes: &[u8], want_root: impl Fn(Ns, &str) -> bool) -> Result<Parsed, XmlError> {
     let mut reader = NsReader::from_reader(bytes);
-    let mut lines = LineCounter { offset: 0, line: 1 };
+    let mut lines = LineCounter::default();
     let mut buf = Vec::new();
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
@@ -244,19 +192,7 @@ pub(crate) fn parse_document(bytes: &[u8], want_root: impl Fn(Ns, &str) -> bool)
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved: String = match r.resolve_char_ref() {
-                    Ok(Some(ch)) => ch.to_string(),
-                    Ok(None) => {
-                        let name = r.xml10_content();
-                        match predefined_entity(&name) {
-                            Some(text) => text.to_owned(),
-                            None => {
-                                return Err(fail_at(event_start, malformed(&format!("unknown entity &{name};"))));
-                            }
-                        }
-                    }
-                    Err(e) => return Err(fail_at(event_start, malformed(&e.to_string()))),
-                };
+                let resolved = resolve_reference(&r).map_err(|kind| fail_at(event_start, kind))?;
                 match stack.last_mut() {
                     Some(node) => node.text.push_str(&resolved),
                     None => return Err(fail_at(event_start, malformed("entity reference outside the root element"))),
@@ -275,10 +211,6 @@ pub(crate) fn parse_document(bytes: &[u8], want_root: impl Fn(Ns, &str) -> bool)
             }
         }
     }
-}
-
-fn malformed(message: &str) -> XmlErrorKind {
-    XmlErrorKind::Malformed(message.to_owned())
 }
 
 fn close(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
@@ -355,11 +287,5 @@ mod tests {
         assert!(parse("<a/><b/>").is_err());
         let deep = "<a>".repeat(MAX_DEPTH + 1);
         assert!(parse(&deep).is_err());
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("ab\ncé\nx".as_bytes(), 0), (1, 1));
-        assert_eq!(line_column("ab\ncéx".as_bytes(), 6), (2, 3));
     }
 }

@@ -3,6 +3,7 @@
 //! dangling-reference diagnostics (one summary per process or impact category).
 
 use crate::entities::{CategoryInfo, Document, ImpactMethod, Item, LocationInfo, Parsed};
+use ecoref_extract_support::NotLoaded;
 use ecoref_model::{Dataset, Diagnostic, ExchangeKind, FlowKind};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -12,8 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub(crate) struct Collector {
     entities: BTreeMap<(&'static str, String), Parsed>,
     diagnostics: Vec<Diagnostic>,
-    /// Documents not loaded, by reason: count and first file.
-    not_loaded: BTreeMap<&'static str, (u64, String)>,
+    not_loaded: NotLoaded,
     n_rejected: u64,
 }
 
@@ -39,8 +39,7 @@ impl Collector {
     }
 
     pub(crate) fn not_loaded(&mut self, reason: &'static str, file: &str) {
-        let entry = self.not_loaded.entry(reason).or_insert_with(|| (0, file.to_owned()));
-        entry.0 += 1;
+        self.not_loaded.record(reason, file);
     }
 
     /// Records a rejected data set (an `Error` diagnostic).
@@ -82,15 +81,7 @@ impl Collector {
     /// Resolves references and builds the canonical dataset.
     pub(crate) fn finish(self) -> Collected {
         let Collector { entities, mut diagnostics, not_loaded, n_rejected } = self;
-        for (reason, (count, first)) in not_loaded {
-            diagnostics.push(
-                Diagnostic::info(
-                    "jsonld.not-loaded",
-                    format!("{count} file(s) skipped: {reason} are not loaded (first: {first})"),
-                )
-                .in_file(first),
-            );
-        }
+        diagnostics.extend(not_loaded.into_diagnostics("jsonld.not-loaded"));
 
         let mut locations: HashMap<String, LocationInfo> = HashMap::new();
         let mut categories: HashMap<String, CategoryInfo> = HashMap::new();

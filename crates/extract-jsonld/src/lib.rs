@@ -15,37 +15,19 @@ mod entities;
 mod error;
 mod json;
 
+pub use ecoref_extract_support::{OnInvalid, Progress};
 pub use error::{Error, Result};
 
 use crate::collect::Collector;
+use ecoref_extract_support::{ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, open_input, walk_dir};
 use ecoref_model::{Dataset, Diagnostic};
-use std::fs;
 use std::io::{Cursor, Read, Seek};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Name of this reader, recorded with every import.
 pub const READER_NAME: &str = "jsonld";
 /// Version of this reader; bumped whenever the output for the same input changes.
 pub const READER_VERSION: &str = "0.1.0";
-
-/// What to do with a document that is not valid JSON.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum OnInvalid {
-    /// The whole read fails with an [`Error`].
-    #[default]
-    Fail,
-    /// The document becomes an `Error` diagnostic and a rejected data set; the read goes on.
-    Skip,
-}
-
-impl OnInvalid {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OnInvalid::Fail => "fail",
-            OnInvalid::Skip => "skip",
-        }
-    }
-}
 
 /// Limits and policies of one read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,25 +43,23 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions {
-            max_entry_bytes: 256 * 1024 * 1024,
-            max_total_bytes: 8 * 1024 * 1024 * 1024,
-            max_entries: 1_000_000,
-            on_invalid: OnInvalid::Fail,
-        }
+        let Limits { max_entry_bytes, max_total_bytes, max_entries } = Limits::default();
+        ReadOptions { max_entry_bytes, max_total_bytes, max_entries, on_invalid: OnInvalid::Fail }
     }
 }
 
 impl ReadOptions {
     /// Stable text of every option, part of the import idempotency key.
     pub fn describe(&self) -> String {
-        format!(
-            "max_entry_bytes={};max_total_bytes={};max_entries={};on_invalid={}",
-            self.max_entry_bytes,
-            self.max_total_bytes,
-            self.max_entries,
-            self.on_invalid.as_str()
-        )
+        format!("{};on_invalid={}", self.limits().describe(), self.on_invalid.as_str())
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_entry_bytes: self.max_entry_bytes,
+            max_total_bytes: self.max_total_bytes,
+            max_entries: self.max_entries,
+        }
     }
 }
 
@@ -95,14 +75,6 @@ pub struct ReadOutput {
     pub n_entries_read: u64,
 }
 
-/// Progress of a read, reported before each document and once at the end.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress<'a> {
-    pub entries_done: u64,
-    pub entries_total: u64,
-    pub current: &'a str,
-}
-
 /// Reads a JSON-LD zip archive, a directory (recursively) or a single `.json` entity file.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
     read_path_with_progress(path, options, &mut |_| {})
@@ -115,28 +87,20 @@ pub fn read_path_with_progress(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
     let display = path.display().to_string();
-    let io_error = |source| Error::Io { file: display.clone(), source };
-    let metadata = fs::metadata(path).map_err(io_error)?;
-    if metadata.is_dir() {
-        return read_dir(path, &display, options, progress);
+    let input = match open_input(path, &display)? {
+        Input::Dir => return read_dir(path, &display, options, progress),
+        Input::File(input) => input,
+        Input::Other => return Err(Error::UnsupportedInput { file: display }),
+    };
+    if input.extension_is("zip") || input.magic().starts_with(b"PK") {
+        return read_zip_inner(&display, std::io::BufReader::new(input.file), options, progress);
     }
-    if !metadata.is_file() {
+    if !input.extension_is("json") {
         return Err(Error::UnsupportedInput { file: display });
     }
-    let mut file = fs::File::open(path).map_err(io_error)?;
-    let mut magic = [0u8; 4];
-    let n_magic = read_prefix(&mut file, &mut magic).map_err(io_error)?;
-    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    file.rewind().map_err(io_error)?;
-    if extension.as_deref() == Some("zip") || magic[..n_magic].starts_with(b"PK") {
-        return read_zip_inner(&display, std::io::BufReader::new(file), options, progress);
-    }
-    if extension.as_deref() != Some("json") {
-        return Err(Error::UnsupportedInput { file: display });
-    }
-    let mut state = Reader::new(options);
+    let mut state = Reader::new(options, &display);
     progress(Progress { entries_done: 0, entries_total: 1, current: &display });
-    let bytes = state.read_limited(&display, &display, file)?;
+    let bytes = state.budget.read_limited(&display, input.file)?;
     state.read_document(&display, "", &bytes)?;
     progress(Progress { entries_done: 1, entries_total: 1, current: &display });
     Ok(state.finish())
@@ -153,64 +117,25 @@ pub fn read_bytes(display_name: &str, bytes: &[u8], options: &ReadOptions) -> Re
     if bytes.starts_with(b"PK") {
         return read_zip(display_name, Cursor::new(bytes), options);
     }
-    if bytes.len() as u64 > options.max_entry_bytes {
-        return Err(Error::EntryTooLarge { file: display_name.to_owned(), limit: options.max_entry_bytes });
-    }
-    let mut state = Reader::new(options);
-    state.count_bytes(display_name, display_name, bytes.len() as u64)?;
+    let mut state = Reader::new(options, display_name);
+    state.budget.accept(display_name, bytes)?;
     state.read_document(display_name, "", bytes)?;
     Ok(state.finish())
-}
-
-fn read_prefix(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// State of one read: limits, byte accounting and the collected entities.
 struct Reader<'o> {
     options: &'o ReadOptions,
+    budget: ByteBudget,
     collector: Collector,
-    n_total_bytes: u64,
     n_entries_read: u64,
 }
 
 impl<'o> Reader<'o> {
-    fn new(options: &'o ReadOptions) -> Self {
-        Reader { options, collector: Collector::default(), n_total_bytes: 0, n_entries_read: 0 }
-    }
-
-    /// Reads one document through the entry limit and counts it against the total limit.
-    fn read_limited(&mut self, input: &str, file: &str, source: impl Read) -> Result<Vec<u8>> {
-        let limit = self.options.max_entry_bytes;
-        let mut bytes = Vec::new();
-        source
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::Io { file: file.to_owned(), source })?;
-        if bytes.len() as u64 > limit {
-            return Err(Error::EntryTooLarge { file: file.to_owned(), limit });
-        }
-        self.count_bytes(input, file, bytes.len() as u64)?;
-        Ok(bytes)
-    }
-
-    fn count_bytes(&mut self, input: &str, file: &str, n_bytes: u64) -> Result<()> {
-        self.n_total_bytes = self.n_total_bytes.saturating_add(n_bytes);
-        if self.n_total_bytes > self.options.max_total_bytes {
-            return Err(Error::TotalTooLarge {
-                input: input.to_owned(),
-                file: file.to_owned(),
-                limit: self.options.max_total_bytes,
-            });
-        }
-        Ok(())
+    /// A read of `input` (the archive, directory or file named in limit errors).
+    fn new(options: &'o ReadOptions, input: &str) -> Self {
+        let budget = ByteBudget::new(input, options.limits());
+        Reader { options, budget, collector: Collector::default(), n_entries_read: 0 }
     }
 
     /// Parses one document; `folder` is the entity folder it sits in (`processes`, …), used when `@type` is absent.
@@ -246,16 +171,6 @@ impl<'o> Reader<'o> {
     }
 }
 
-/// An entry name that could escape an extraction directory: absolute, a drive letter, or a `..` component.
-fn is_unsafe_entry_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    name.starts_with('/')
-        || name.starts_with('\\')
-        || name.contains('\0')
-        || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic())
-        || name.split(['/', '\\']).any(|component| component == "..")
-}
-
 /// Why a path inside a package is not parsed, if it is not: `bin/` layouts, the JSON-LD context, non-JSON files.
 fn skip_reason(name: &str) -> Option<&'static str> {
     let components: Vec<&str> = name.split(['/', '\\']).filter(|c| !c.is_empty()).collect();
@@ -285,43 +200,19 @@ fn read_zip_inner<R: Read + Seek>(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
-    let zip_error = |file: String| move |source| Error::Zip { file, source };
-    let mut archive = zip::ZipArchive::new(reader).map_err(zip_error(display_name.to_owned()))?;
-    let n_entries = archive.len() as u64;
-    if n_entries > options.max_entries {
-        return Err(Error::TooManyEntries { input: display_name.to_owned(), n_entries, limit: options.max_entries });
-    }
-    let mut state = Reader::new(options);
+    let mut archive = ZipContainer::open(display_name, reader, options.max_entries)?;
+    let mut state = Reader::new(options, display_name);
     let mut selected = Vec::new();
-    for idx in 0..archive.len() {
-        let name = match archive.name_for_index(idx) {
-            Some(Ok(name)) => name.into_owned(),
-            Some(Err(source)) => return Err(Error::Zip { file: format!("{display_name} (entry {idx})"), source }),
-            None => continue,
-        };
-        if is_unsafe_entry_name(&name) {
-            return Err(Error::UnsafeEntryName { archive: display_name.to_owned(), entry: name });
-        }
-        if name.ends_with('/') {
-            continue;
-        }
+    for (idx, name) in archive.file_entries()? {
         match skip_reason(&name) {
             Some(reason) => state.collector.not_loaded(reason, &format!("{display_name}!{name}")),
             None => selected.push((idx, name)),
         }
     }
-    let entries_total = selected.len() as u64;
-    for (done, (idx, name)) in selected.into_iter().enumerate() {
-        let file = format!("{display_name}!{name}");
-        progress(Progress { entries_done: done as u64, entries_total, current: &file });
-        let entry = archive.by_index(idx).map_err(zip_error(file.clone()))?;
-        if entry.size() > options.max_entry_bytes {
-            return Err(Error::EntryTooLarge { file, limit: options.max_entry_bytes });
-        }
-        let bytes = state.read_limited(display_name, &file, entry)?;
-        state.read_document(&file, &parent_folder(&name), &bytes)?;
-    }
-    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+    archive.for_each_entry(&selected, options.max_entry_bytes, progress, |file, name, entry| {
+        let bytes = state.budget.read_limited(file, entry)?;
+        state.read_document(file, &parent_folder(name), &bytes)
+    })?;
     Ok(state.finish())
 }
 
@@ -331,77 +222,39 @@ fn read_dir(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
-    let mut state = Reader::new(options);
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    let mut n_entries: u64 = 0;
-    while let Some(dir) = pending.pop() {
-        let io_error = |source| Error::Io { file: dir.display().to_string(), source };
-        let mut children = Vec::new();
-        for entry in fs::read_dir(&dir).map_err(io_error)? {
-            children.push(entry.map_err(io_error)?);
-        }
-        children.sort_by_key(|e| e.file_name());
-        for entry in children {
-            n_entries += 1;
-            if n_entries > options.max_entries {
-                return Err(Error::TooManyEntries {
-                    input: display_name.to_owned(),
-                    n_entries,
-                    limit: options.max_entries,
-                });
+    let mut state = Reader::new(options, display_name);
+    let files = walk_dir(root, display_name, options.max_entries, |path, name, file_type| {
+        let skip = if file_type.is_dir() {
+            if !name.eq_ignore_ascii_case("bin") {
+                return WalkStep::Descend;
             }
-            let path = entry.path();
-            let file_type =
-                entry.file_type().map_err(|source| Error::Io { file: path.display().to_string(), source })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if file_type.is_dir() {
-                if name.eq_ignore_ascii_case("bin") {
-                    state.collector.not_loaded("bin/ entries (binary layouts)", &path.display().to_string());
-                } else {
-                    pending.push(path);
-                }
-            } else if file_type.is_symlink() {
-                state.collector.not_loaded("symbolic links", &path.display().to_string());
-            } else {
-                match skip_reason(&name) {
-                    Some(reason) => state.collector.not_loaded(reason, &path.display().to_string()),
-                    None => files.push(path),
-                }
+            "bin/ entries (binary layouts)"
+        } else if file_type.is_symlink() {
+            "symbolic links"
+        } else {
+            match skip_reason(name) {
+                Some(reason) => reason,
+                None => return WalkStep::Take,
             }
-        }
-    }
-    files.sort();
-    let entries_total = files.len() as u64;
-    for (done, path) in files.iter().enumerate() {
-        let file = path.display().to_string();
-        progress(Progress { entries_done: done as u64, entries_total, current: &file });
-        let handle = fs::File::open(path).map_err(|source| Error::Io { file: file.clone(), source })?;
-        let bytes = state.read_limited(display_name, &file, handle)?;
+        };
+        state.collector.not_loaded(skip, &path.display().to_string());
+        WalkStep::Skip
+    })?;
+    for_each_file(&files, display_name, progress, |file, path, handle| {
+        let bytes = state.budget.read_limited(file, handle)?;
         let folder = path
             .parent()
             .and_then(|p| p.file_name())
             .map(|f| f.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        state.read_document(&file, &folder, &bytes)?;
-    }
-    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
+        state.read_document(file, &folder, &bytes)
+    })?;
     Ok(state.finish())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unsafe_entry_names_are_recognized() {
-        for name in ["../evil.json", "a/../../x.json", "/etc/passwd", "\\x.json", "C:/x.json"] {
-            assert!(is_unsafe_entry_name(name), "{name}");
-        }
-        for name in ["processes/x.json", "flows/..x.json"] {
-            assert!(!is_unsafe_entry_name(name), "{name}");
-        }
-    }
 
     #[test]
     fn bin_context_and_non_json_entries_are_skipped() {

@@ -22,6 +22,7 @@ mod header;
 mod names;
 mod text;
 
+pub use ecoref_extract_support::Progress;
 pub use error::{Error, Result};
 pub use header::Header;
 
@@ -98,23 +99,14 @@ pub struct ReadOutput {
     pub n_blocks_read: u64,
 }
 
-/// Progress of a read, in bytes: reported before each block and once at the end.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress<'a> {
-    /// Bytes read so far.
-    pub entries_done: u64,
-    /// Size of the input in bytes.
-    pub entries_total: u64,
-    /// The block being read (`Process`, `Method`, …) or the file name at the end.
-    pub current: &'a str,
-}
-
 /// Reads one SimaPro CSV file.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
     read_path_with_progress(path, options, &mut |_| {})
 }
 
-/// [`read_path`], reporting progress.
+/// [`read_path`], reporting progress in bytes, before each block and once at the end: `entries_done` is the
+/// bytes read so far, `entries_total` the size of the input, `current` the block being read (`Process`,
+/// `Method`, …) or the file name at the end.
 pub fn read_path_with_progress(
     path: &Path,
     options: &ReadOptions,

@@ -6,6 +6,7 @@
 //! `  factor <flow id> <value>`.
 
 use crate::support::{fixture, read};
+use ecoref_extract_support::testing::check_golden;
 use ecoref_model::Dataset;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -84,17 +85,7 @@ fn check_with(rel: &str, golden: &str, max_factors: usize, with_flows: bool) {
             d.message.replace(&fixture("").display().to_string(), "")
         );
     }
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(golden);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, &actual).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-        return;
-    }
-    let expected =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_EXPECT=1)", path.display()));
-    assert!(
-        expected == actual,
-        "{golden} differs from the golden dump; rerun with UPDATE_EXPECT=1 and review the diff"
-    );
+    check_golden(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(golden), &actual);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Shared helpers: fixture paths, golden comparison and the canonical text dump.
 
 use ecoref_extract_ecobalyse::ReadOutput;
+use ecoref_extract_support::testing;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -15,24 +16,7 @@ pub(crate) const IMPACTS_PEF: &str = "impacts-with-pef-2025-12.json";
 
 /// Compares `actual` with the checked-in golden file; `UPDATE_EXPECT=1` rewrites it instead.
 pub(crate) fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_EXPECT=1 to create it)", path.display()));
-    if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{} differs from the read (first difference at line {}; run with UPDATE_EXPECT=1 and review the diff)\n\
-             expected: {:?}\nactual:   {:?}",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line),
-            actual.lines().nth(line)
-        );
-    }
+    testing::check_golden(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(name), actual);
 }
 
 fn opt(value: &Option<String>) -> &str {

@@ -1,9 +1,9 @@
 //! Containers: the same release as a directory, a zip and a 7z archive reads the same; the 7z fixture checked in
 //! under tests/fixtures/ecospold2/fake_db.7z is made by `7z a` (see PROVENANCE.md) and this file's builder.
 
-use crate::support::{dump, fixture};
+use crate::support::{self, dump, fixture};
 use ecoref_extract_ecospold2::{ReadOptions, read_7z, read_path, read_path_with_progress, read_zip};
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 use std::path::Path;
 
 /// The fake_db release files as (name relative to the release, bytes), sorted.
@@ -31,14 +31,11 @@ fn build_7z(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     writer.finish().expect("finish 7z").into_inner()
 }
 
+/// Builds a zip of `files`, in reverse order (the reader sorts entries by name).
 fn build_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in files.iter().rev() {
-        writer.start_file(name.as_str(), options).expect("start entry");
-        writer.write_all(content).expect("write entry");
-    }
-    writer.finish().expect("finish zip").into_inner()
+    let entries: Vec<(&str, &[u8])> =
+        files.iter().rev().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
+    support::build_zip(&entries)
 }
 
 /// The dump without diagnostics (whose file names name the container).

@@ -1,19 +1,9 @@
 //! Hostile and broken inputs: malformed XML, DTDs, bombs, unsafe archive entries, limits, missing ids.
 
-use crate::support::with_code;
+use crate::support::{build_zip, with_code};
 use ecoref_extract_ecospold2::{Error, OnInvalid, ReadOptions, read_bytes, read_zip};
 use ecoref_model::Severity;
-use std::io::{Cursor, Write};
-
-fn build_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in entries {
-        writer.start_file(*name, options).expect("start entry");
-        writer.write_all(content).expect("write entry");
-    }
-    writer.finish().expect("finish zip").into_inner()
-}
+use std::io::Cursor;
 
 const MINIMAL: &str = r#"<ecoSpold xmlns="http://www.EcoInvent.org/EcoSpold02"><activityDataset><activityDescription>
 <activity id="A"><activityName>a &amp; b</activityName></activity></activityDescription><flowData>

@@ -1,6 +1,7 @@
 //! Shared helpers: fixture paths, diagnostic queries and the canonical text dump used by the golden tests.
 
 use ecoref_extract_ecospold2::ReadOutput;
+pub(crate) use ecoref_extract_support::testing::{self, build_zip};
 use ecoref_model::{Diagnostic, Severity};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -118,20 +119,5 @@ pub(crate) fn dump(output: &ReadOutput) -> String {
 
 /// Compares `actual` with the checked-in golden file; `UPDATE_EXPECT=1` rewrites it instead.
 pub(crate) fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create golden dir");
-        std::fs::write(&path, actual).expect("write golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_EXPECT=1 to create it)", path.display()));
-    if expected != actual {
-        let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);
-        panic!(
-            "{} differs from the reader's output (first differing line {:?}); rerun with UPDATE_EXPECT=1 and review the diff",
-            path.display(),
-            first.map(|i| i + 1)
-        );
-    }
+    testing::check_golden(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(name), actual);
 }

@@ -1,8 +1,9 @@
 //! Shared helpers: fixture paths, zip building and diagnostic queries.
 
 use ecoref_extract_ilcd::ReadOutput;
+pub(crate) use ecoref_extract_support::testing::build_zip;
 use ecoref_model::{Diagnostic, Severity};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::path::PathBuf;
 
 pub(crate) fn fixture(rel: &str) -> PathBuf {
@@ -10,17 +11,6 @@ pub(crate) fn fixture(rel: &str) -> PathBuf {
 }
 
 pub(crate) const TIANGONG_ZIP: &str = "tiangong_subset/tiangong_subset_ILCD.zip";
-
-/// Builds an in-memory zip from (name, content) pairs, deflated.
-pub(crate) fn build_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in entries {
-        writer.start_file(*name, options).expect("start entry");
-        writer.write_all(content).expect("write entry");
-    }
-    writer.finish().expect("finish zip").into_inner()
-}
 
 /// The text of one entry of a fixture zip.
 pub(crate) fn zip_entry_text(zip_rel: &str, name: &str) -> String {

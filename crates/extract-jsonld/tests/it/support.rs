@@ -1,9 +1,9 @@
 //! Shared helpers: fixture paths, zip building, golden comparison and the canonical text dump.
 
 use ecoref_extract_jsonld::ReadOutput;
+pub(crate) use ecoref_extract_support::testing::{self, build_zip};
 use ecoref_model::{Dataset, Diagnostic, Sha256Hex};
 use std::fmt::Write as _;
-use std::io::{Cursor, Write};
 use std::path::PathBuf;
 
 pub(crate) fn fixture(rel: &str) -> PathBuf {
@@ -16,41 +16,13 @@ pub(crate) const IPCC_ZIP: &str = "flcac_ipcc_method/IPCC_json_v1.0.3.zip";
 pub(crate) const AWARE_DIR: &str = "bw2io_fixture_AWARE";
 pub(crate) const V2_DIR: &str = "olca_schema_examples";
 
-/// Builds an in-memory zip from (name, content) pairs, deflated.
-pub(crate) fn build_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in entries {
-        writer.start_file(*name, options).expect("start entry");
-        writer.write_all(content).expect("write entry");
-    }
-    writer.finish().expect("finish zip").into_inner()
-}
-
 pub(crate) fn with_code<'a>(output: &'a ReadOutput, code: &'a str) -> impl Iterator<Item = &'a Diagnostic> + 'a {
     output.diagnostics.iter().filter(move |d| d.code == code)
 }
 
 /// Compares `actual` with the checked-in golden file; `UPDATE_EXPECT=1` rewrites it instead.
 pub(crate) fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_EXPECT=1 to create it)", path.display()));
-    if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{} differs from the read (first difference at line {}; run with UPDATE_EXPECT=1 and review the diff)\n\
-             expected: {:?}\nactual:   {:?}",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line),
-            actual.lines().nth(line)
-        );
-    }
+    testing::check_golden(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(name), actual);
 }
 
 fn opt<T: std::fmt::Display>(value: &Option<T>) -> String {

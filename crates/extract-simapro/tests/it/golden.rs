@@ -2,6 +2,7 @@
 //! Regenerate with `UPDATE_EXPECT=1 cargo test -p ecoref-extract-simapro`; never edit the files by hand.
 
 use crate::support::read;
+use ecoref_extract_support::testing::check_golden;
 use ecoref_model::Dataset;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -96,13 +97,7 @@ fn dump(dataset: &Dataset) -> String {
 
 fn check(fixture: &str, golden: &str) {
     let actual = dump(&read(fixture).dataset);
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(golden);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, &actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(expected == actual, "{golden} differs; rerun with UPDATE_EXPECT=1 and review the diff");
+    check_golden(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden")).join(golden), &actual);
 }
 
 #[test]
