@@ -1,6 +1,6 @@
 //! Read-only commands: `runs`, `datasets`, `show process`.
 
-use crate::output::{format_amount, one_line, print_counts, print_table};
+use crate::output::{format_amount, one_line, print_counts, print_listing, print_table};
 use crate::{JsonFlag, Outcome};
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
@@ -8,33 +8,10 @@ use ecoref_store::{DatasetVersionId, ProcessSummary, RunId, Store};
 
 pub(crate) async fn list_runs(store: &Store, limit: u32, json: bool) -> Result<Outcome> {
     let runs = store.list_runs(limit).await?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
-        return Ok(Outcome::Ok);
-    }
-    if runs.is_empty() {
-        println!("no import runs yet (try: ecoref import ilcd <path> --source <name>)");
-        return Ok(Outcome::Ok);
-    }
-    let rows: Vec<Vec<String>> = runs
-        .iter()
-        .map(|run| {
-            vec![
-                run.id.to_string(),
-                run.status.clone(),
-                run.source_name.clone(),
-                format!("{}@{}", run.reader_name, run.reader_version),
-                run.started_at.clone(),
-                run.counts.map(|c| c.processes.to_string()).unwrap_or_default(),
-                run.counts.map(|c| c.flows.to_string()).unwrap_or_default(),
-                run.n_diagnostics.to_string(),
-                run.n_rejected.to_string(),
-                run.dataset_version.map(|v| format!("#{v}")).unwrap_or_default(),
-                run.error.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    print_table(
+    print_listing(
+        &runs,
+        json,
+        "no import runs yet (try: ecoref import ilcd <path> --source <name>)",
         &[
             "run",
             "status",
@@ -48,9 +25,22 @@ pub(crate) async fn list_runs(store: &Store, limit: u32, json: bool) -> Result<O
             "dataset",
             "error",
         ],
-        &rows,
-    );
-    Ok(Outcome::Ok)
+        |run| {
+            vec![
+                run.id.to_string(),
+                run.status.clone(),
+                run.source_name.clone(),
+                format!("{}@{}", run.reader_name, run.reader_version),
+                run.started_at.clone(),
+                run.counts.map(|c| c.processes.to_string()).unwrap_or_default(),
+                run.counts.map(|c| c.flows.to_string()).unwrap_or_default(),
+                run.n_diagnostics.to_string(),
+                run.n_rejected.to_string(),
+                run.dataset_version.map(|v| format!("#{v}")).unwrap_or_default(),
+                run.error.clone().unwrap_or_default(),
+            ]
+        },
+    )
 }
 
 pub(crate) async fn show_run(store: &Store, id: i64, json: bool) -> Result<Outcome> {
@@ -89,17 +79,12 @@ pub(crate) async fn show_run(store: &Store, id: i64, json: bool) -> Result<Outco
 
 pub(crate) async fn list_datasets(store: &Store, json: JsonFlag) -> Result<Outcome> {
     let versions = store.list_dataset_versions().await?;
-    if json.json {
-        println!("{}", serde_json::to_string_pretty(&versions)?);
-        return Ok(Outcome::Ok);
-    }
-    if versions.is_empty() {
-        println!("no dataset versions yet");
-        return Ok(Outcome::Ok);
-    }
-    let rows: Vec<Vec<String>> = versions
-        .iter()
-        .map(|v| {
+    print_listing(
+        &versions,
+        json.json,
+        "no dataset versions yet",
+        &["dataset", "id", "content hash", "processes", "exchanges", "flows", "methods", "factors", "created", "run"],
+        |v| {
             vec![
                 format!("{}@{}", v.source_name, v.version_number),
                 format!("#{}", v.id),
@@ -112,13 +97,8 @@ pub(crate) async fn list_datasets(store: &Store, json: JsonFlag) -> Result<Outco
                 v.created_at.clone(),
                 v.created_by_run.to_string(),
             ]
-        })
-        .collect();
-    print_table(
-        &["dataset", "id", "content hash", "processes", "exchanges", "flows", "methods", "factors", "created", "run"],
-        &rows,
-    );
-    Ok(Outcome::Ok)
+        },
+    )
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ use ecoref_transform::{
     compute_links, compute_unmapped_shares, compute_validation_report, flows_from_factor_references,
 };
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +132,20 @@ async fn load_dataset(store: &Store, dv: DatasetVersionId, label: &str) -> Resul
     store.load_dataset(dv).await.with_context(|| format!("cannot read dataset version {label}"))
 }
 
+/// The label of `dv` and its dataset: `given` when the caller has it loaded already, else read from the store.
+async fn label_and_dataset<'a>(
+    store: &Store,
+    dv: DatasetVersionId,
+    given: Option<&'a Dataset>,
+) -> Result<(String, Cow<'a, Dataset>)> {
+    let label = dataset_label(store, dv).await?;
+    let dataset = match given {
+        Some(d) => Cow::Borrowed(d),
+        None => Cow::Owned(load_dataset(store, dv, &label).await?),
+    };
+    Ok((label, dataset))
+}
+
 /// Links `dv` against `deps` (in order) and stores the link set; with `reuse`, a link set stored from the same
 /// inputs is returned without computing.
 pub(crate) async fn link_dataset(
@@ -149,15 +164,8 @@ pub(crate) async fn link_dataset(
             return Ok((store.load_link_set(found.id).await?, false));
         }
     }
-    let label = dataset_label(store, dv).await?;
-    let owned;
-    let dataset = match dataset {
-        Some(d) => d,
-        None => {
-            owned = load_dataset(store, dv, &label).await?;
-            &owned
-        }
-    };
+    let (label, dataset) = label_and_dataset(store, dv, dataset).await?;
+    let dataset = dataset.as_ref();
     let mut dependencies = Vec::with_capacity(deps.len());
     for dep in deps {
         let dep_label = dataset_label(store, *dep).await?;
@@ -210,15 +218,8 @@ pub(crate) async fn map_dataset(
             return Ok((store.load_flow_mapping_set(found.id).await?, false));
         }
     }
-    let label = dataset_label(store, dv).await?;
-    let owned;
-    let dataset = match dataset {
-        Some(d) => d,
-        None => {
-            owned = load_dataset(store, dv, &label).await?;
-            &owned
-        }
-    };
+    let (_, dataset) = label_and_dataset(store, dv, dataset).await?;
+    let dataset = dataset.as_ref();
     let content = store.load_method_content(method.id).await?;
     let factor_flows: HashSet<&str> =
         content.indicators.iter().flat_map(|m| &m.factors).map(|f| f.flow.id.as_str()).collect();
@@ -449,6 +450,21 @@ pub(crate) struct DatasetValidation {
     pub(crate) report: ecoref_transform::ValidationReport,
 }
 
+impl DatasetValidation {
+    /// `<!-- label: link set N, flow mapping set M onto method -->`, the line before a validation report.
+    pub(crate) fn sets_comment(&self) -> String {
+        format!(
+            "<!-- {}: link set {}{} -->",
+            self.label,
+            self.link_set.summary.id,
+            match &self.mapping {
+                Some(m) => format!(", flow mapping set {} onto {}", m.summary.id, m.summary.method),
+                None => String::new(),
+            }
+        )
+    }
+}
+
 impl std::fmt::Debug for DatasetValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatasetValidation").field("label", &self.label).finish_non_exhaustive()
@@ -552,15 +568,7 @@ async fn validate(store: &Store, args: ValidateArgs) -> Result<Outcome> {
     if args.json.json {
         println!("{}", v.report.to_json()?);
     } else {
-        println!(
-            "<!-- {}: link set {}{} -->",
-            v.label,
-            v.link_set.summary.id,
-            match &v.mapping {
-                Some(m) => format!(", flow mapping set {} onto {}", m.summary.id, m.summary.method),
-                None => String::new(),
-            }
-        );
+        println!("{}", v.sets_comment());
         print!("{}", v.report.to_markdown());
     }
     Ok(Outcome::Ok)

@@ -1,7 +1,31 @@
 //! Plain-text output helpers: aligned tables, counts, diagnostic summaries, secret redaction.
 
+use crate::Outcome;
 use ecoref_model::{Counts, Diagnostic, Severity};
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// What a listing command prints: `items` as JSON with `json`, `empty` when there are none, else a table of
+/// `header` with one `row` per item.
+pub(crate) fn print_listing<T: Serialize>(
+    items: &[T],
+    json: bool,
+    empty: &str,
+    header: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<Outcome> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(items)?);
+        return Ok(Outcome::Ok);
+    }
+    if items.is_empty() {
+        println!("{empty}");
+        return Ok(Outcome::Ok);
+    }
+    let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+    print_table(header, &rows);
+    Ok(Outcome::Ok)
+}
 
 /// Prints rows as a left-aligned table with a header; the last column is not padded.
 pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {

@@ -7,7 +7,7 @@
 
 use crate::inspect::resolve_dataset;
 use crate::link::DatasetValidation;
-use crate::output::{format_amount, print_table};
+use crate::output::{format_amount, print_listing, print_table};
 use crate::{JsonFlag, Outcome};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
@@ -287,17 +287,12 @@ async fn register_method(store: &Store, args: RegisterArgs) -> Result<Outcome> {
 
 async fn list_methods(store: &Store, json: JsonFlag) -> Result<Outcome> {
     let methods = store.list_method_versions().await?;
-    if json.json {
-        print_json(&methods)?;
-        return Ok(Outcome::Ok);
-    }
-    if methods.is_empty() {
-        println!("no method versions yet (try: ecoref method register ef@3.1 --dataset <source@N>)");
-        return Ok(Outcome::Ok);
-    }
-    let rows: Vec<Vec<String>> = methods
-        .iter()
-        .map(|m| {
+    print_listing(
+        &methods,
+        json.json,
+        "no method versions yet (try: ecoref method register ef@3.1 --dataset <source@N>)",
+        &["method", "methodology", "dataset", "indicators", "factors", "NW sets", "content hash", "by", "created"],
+        |m| {
             vec![
                 m.label(),
                 m.methodology.clone().unwrap_or_else(|| "–".into()),
@@ -309,13 +304,8 @@ async fn list_methods(store: &Store, json: JsonFlag) -> Result<Outcome> {
                 m.created_by.clone(),
                 m.created_at.clone(),
             ]
-        })
-        .collect();
-    print_table(
-        &["method", "methodology", "dataset", "indicators", "factors", "NW sets", "content hash", "by", "created"],
-        &rows,
-    );
-    Ok(Outcome::Ok)
+        },
+    )
 }
 
 async fn create(store: &Store, args: CreateArgs) -> Result<Outcome> {
@@ -452,15 +442,7 @@ async fn check(store: &Store, args: PublishArgs) -> Result<Outcome> {
         print_json(&report)?;
     } else {
         for v in &validations {
-            println!(
-                "<!-- {}: link set {}{} -->",
-                v.label,
-                v.link_set.summary.id,
-                match &v.mapping {
-                    Some(m) => format!(", flow mapping set {} onto {}", m.summary.id, m.summary.method),
-                    None => String::new(),
-                }
-            );
+            println!("{}", v.sets_comment());
             println!(
                 "{}",
                 v.report.to_markdown().replacen("# Validation report", &format!("# Validation report: {}", v.label), 1)
@@ -588,23 +570,16 @@ pub(crate) fn render_diff(diff: &ReleaseDiff) -> String {
                     percent(a.relative)
                 );
             }
-            for e in &c.exchanges_added {
-                let _ = writeln!(
-                    w,
-                    "- exchange added: {} (`{}`) {}",
-                    e.flow.as_deref().unwrap_or("?"),
-                    e.flow_id,
-                    format_amount(e.amount)
-                );
-            }
-            for e in &c.exchanges_removed {
-                let _ = writeln!(
-                    w,
-                    "- exchange removed: {} (`{}`) {}",
-                    e.flow.as_deref().unwrap_or("?"),
-                    e.flow_id,
-                    format_amount(e.amount)
-                );
+            for (what, exchanges) in [("added", &c.exchanges_added), ("removed", &c.exchanges_removed)] {
+                for e in exchanges {
+                    let _ = writeln!(
+                        w,
+                        "- exchange {what}: {} (`{}`) {}",
+                        e.flow.as_deref().unwrap_or("?"),
+                        e.flow_id,
+                        format_amount(e.amount)
+                    );
+                }
             }
             for e in &c.exchanges_changed {
                 let _ = writeln!(w, "- exchange {} (`{}`) changed: {}", e.internal_id, e.flow_id, e.fields.join(", "));
@@ -731,17 +706,12 @@ pub(crate) fn render_diff(diff: &ReleaseDiff) -> String {
 
 async fn list_releases(store: &Store, json: JsonFlag) -> Result<Outcome> {
     let releases = store.list_releases().await?;
-    if json.json {
-        print_json(&releases)?;
-        return Ok(Outcome::Ok);
-    }
-    if releases.is_empty() {
-        println!("no releases yet (try: ecoref release create <name> --dataset <source@N> --method <name@version>)");
-        return Ok(Outcome::Ok);
-    }
-    let rows: Vec<Vec<String>> = releases
-        .iter()
-        .map(|r| {
+    print_listing(
+        &releases,
+        json.json,
+        "no releases yet (try: ecoref release create <name> --dataset <source@N> --method <name@version>)",
+        &["release", "status", "datasets", "method", "tags", "published", "notes"],
+        |r| {
             vec![
                 r.name.clone(),
                 r.status.clone(),
@@ -751,10 +721,8 @@ async fn list_releases(store: &Store, json: JsonFlag) -> Result<Outcome> {
                 r.published_at.clone().unwrap_or_else(|| "–".into()),
                 r.notes.clone().unwrap_or_default(),
             ]
-        })
-        .collect();
-    print_table(&["release", "status", "datasets", "method", "tags", "published", "notes"], &rows);
-    Ok(Outcome::Ok)
+        },
+    )
 }
 
 async fn set_tag(store: &Store, args: TagSetArgs) -> Result<Outcome> {

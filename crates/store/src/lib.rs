@@ -109,6 +109,7 @@ impl Dialect {
 
 /// Runs `$body` with `$pool` bound to the backend's pool and `$dialect` to its [`Dialect`]; the body is
 /// type-checked once per backend, so shared SQL stays shared without the `Any` driver.
+/// With a third name, `$write` is bound to the backend's bulk writer (`pg::write_rows` or `sqlite::write_rows`).
 macro_rules! with_pool {
     ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
         match $store {
@@ -122,9 +123,39 @@ macro_rules! with_pool {
             }
         }
     };
+    ($store:expr, |$pool:ident, $dialect:ident, $write:ident| $body:expr) => {
+        match $store {
+            Store::Postgres($pool) => {
+                let $dialect = Dialect::Postgres;
+                let $write = $crate::pg::write_rows;
+                $body
+            }
+            Store::Sqlite($pool) => {
+                let $dialect = Dialect::Sqlite;
+                let $write = $crate::sqlite::write_rows;
+                $body
+            }
+        }
+    };
 }
 
 pub(crate) use with_pool;
+
+/// On PostgreSQL, takes the transaction-scoped advisory lock that serializes loads and set saves; on SQLite the
+/// write transaction (`BEGIN IMMEDIATE`) already holds the database's single write lock.
+macro_rules! lock_writers {
+    ($tx:ident, $dialect:ident, $doing:expr) => {
+        if $dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind($crate::pg::LOAD_LOCK_KEY)
+                .execute(&mut *$tx)
+                .await
+                .doing(|| $doing.to_owned())?;
+        }
+    };
+}
+
+pub(crate) use lock_writers;
 
 /// Fails with [`Error::RunNotFound`] or [`Error::RunNotRunning`] unless the run is running.
 macro_rules! require_running {
@@ -256,30 +287,6 @@ macro_rules! load_in_transaction {
         };
         outcome
     }};
-}
-
-/// One PostgreSQL load transaction, serialized with every other load by a transaction-scoped advisory lock.
-async fn load_postgres(pool: &PgPool, args: LoadArgs<'_>) -> Result<LoadOutcome> {
-    let dialect = Dialect::Postgres;
-    let mut tx = pool.begin().await.doing(|| "begin the load transaction".to_owned())?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(pg::LOAD_LOCK_KEY)
-        .execute(&mut *tx)
-        .await
-        .doing(|| "take the load lock".to_owned())?;
-    let outcome = load_in_transaction!(tx, dialect, pg::write_rows, args);
-    tx.commit().await.doing(|| format!("commit the load of run {}", args.run))?;
-    Ok(outcome)
-}
-
-/// One SQLite load transaction; `BEGIN IMMEDIATE` takes the database's single write lock up front, so loads
-/// (and every other writer) queue behind each other.
-async fn load_sqlite(pool: &SqlitePool, args: LoadArgs<'_>) -> Result<LoadOutcome> {
-    let dialect = Dialect::Sqlite;
-    let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin the load transaction".to_owned())?;
-    let outcome = load_in_transaction!(tx, dialect, sqlite::write_rows, args);
-    tx.commit().await.doing(|| format!("commit the load of run {}", args.run))?;
-    Ok(outcome)
 }
 
 /// Everything [`Store::load`] passes to the backend's transaction.
@@ -570,10 +577,15 @@ impl Store {
         let content_hash = dataset.content_hash();
         let args =
             LoadArgs { run, source_name, dataset, content_hash: &content_hash, diagnostics, n_rejected, options };
-        let outcome = match self {
-            Store::Postgres(pool) => load_postgres(pool, args).await?,
-            Store::Sqlite(pool) => load_sqlite(pool, args).await?,
-        };
+        // One transaction; loads (and every other writer) queue behind each other on the write lock.
+        let outcome = with_pool!(self, |pool, dialect, write_rows| {
+            let mut tx =
+                pool.begin_with(dialect.begin_write()).await.doing(|| "begin the load transaction".to_owned())?;
+            lock_writers!(tx, dialect, "take the load lock");
+            let outcome = load_in_transaction!(tx, dialect, write_rows, args);
+            tx.commit().await.doing(|| format!("commit the load of run {}", args.run))?;
+            outcome
+        });
         let n_rows = match &outcome {
             LoadOutcome::Loaded { counts, .. } => counts.total_rows(),
             LoadOutcome::Unchanged { .. } => 0,
@@ -594,40 +606,21 @@ impl Store {
     /// Finishes a running run as `failed` with `error` and its diagnostics, in a transaction of its own.
     pub async fn fail_run(&self, run: RunId, error: &str, diagnostics: &[Diagnostic]) -> Result<()> {
         let n_diagnostics = diagnostics.len() as i64;
-        match self {
-            Store::Postgres(pool) => {
-                let dialect = Dialect::Postgres;
-                let mut tx = pool.begin().await.doing(|| "begin a transaction".to_owned())?;
-                require_running!(tx, run);
-                let mut no_fault = FaultPlan::none();
-                pg::write_rows(
-                    &mut tx,
-                    "import_diagnostic",
-                    &rows::DIAGNOSTIC_COLUMNS.map(String::from),
-                    rows::diagnostic_rows(run.0, diagnostics),
-                    &mut no_fault,
-                )
-                .await?;
-                finish_failed!(tx, dialect, run, error, n_diagnostics);
-                tx.commit().await.doing(|| format!("commit import run {run}"))?;
-            }
-            Store::Sqlite(pool) => {
-                let dialect = Dialect::Sqlite;
-                let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
-                require_running!(tx, run);
-                let mut no_fault = FaultPlan::none();
-                sqlite::write_rows(
-                    &mut tx,
-                    "import_diagnostic",
-                    &rows::DIAGNOSTIC_COLUMNS.map(String::from),
-                    rows::diagnostic_rows(run.0, diagnostics),
-                    &mut no_fault,
-                )
-                .await?;
-                finish_failed!(tx, dialect, run, error, n_diagnostics);
-                tx.commit().await.doing(|| format!("commit import run {run}"))?;
-            }
-        }
+        with_pool!(self, |pool, dialect, write_rows| {
+            let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
+            require_running!(tx, run);
+            let mut no_fault = FaultPlan::none();
+            write_rows(
+                &mut tx,
+                "import_diagnostic",
+                &rows::DIAGNOSTIC_COLUMNS.map(String::from),
+                rows::diagnostic_rows(run.0, diagnostics),
+                &mut no_fault,
+            )
+            .await?;
+            finish_failed!(tx, dialect, run, error, n_diagnostics);
+            tx.commit().await.doing(|| format!("commit import run {run}"))?;
+        });
         tracing::warn!(run = run.0, error, "Import run failed.");
         Ok(())
     }
@@ -831,16 +824,7 @@ impl Store {
 
     /// Reads a whole dataset version back into the model; its content hash equals the one it was loaded with.
     pub async fn load_dataset(&self, dataset_version: DatasetVersionId) -> Result<Dataset> {
-        let exists: Option<i64> = with_pool!(self, |pool, _dialect| {
-            sqlx::query_scalar("SELECT id FROM dataset_version WHERE id = $1")
-                .bind(dataset_version.0)
-                .fetch_optional(pool)
-                .await
-                .doing(|| format!("read dataset version {dataset_version}"))?
-        });
-        if exists.is_none() {
-            return Err(Error::DatasetVersionNotFound(dataset_version));
-        }
+        self.require_dataset_version(dataset_version).await?;
         let dv = dataset_version;
         let all = RowFilter::All;
         let mut dataset = Dataset {
@@ -922,10 +906,16 @@ impl Store {
     }
 
     async fn read_cells(&self, sql: &str, binds: &[i64], types: &[ColumnType], doing: &str) -> Result<Vec<Vec<Cell>>> {
-        match self {
-            Store::Postgres(pool) => pg::read_cells(pool, sql, binds, types).await,
-            Store::Sqlite(pool) => sqlite::read_cells(pool, sql, binds, types).await,
-        }
-        .doing(|| doing.to_owned())
+        with_pool!(self, |pool, _dialect| {
+            let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            let rows = query.fetch_all(pool).await.doing(|| doing.to_owned())?;
+            rows.iter()
+                .map(|row| rows::decode_row(row, types))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .doing(|| doing.to_owned())
+        })
     }
 }

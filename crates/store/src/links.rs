@@ -9,7 +9,7 @@
 
 use crate::error::Context;
 use crate::rows::{Cell, Rows};
-use crate::{DatasetVersionId, Dialect, Error, FaultPlan, MethodVersionId, Result, Store, pg, sqlite, with_pool};
+use crate::{DatasetVersionId, Dialect, Error, FaultPlan, MethodVersionId, Result, Store, lock_writers, with_pool};
 use ecoref_model::{Diagnostic, EntityId, Sha256Hex};
 use ecoref_transform::{
     Candidate, ExchangeLink, FlowMapping, FlowMappingEntry, ImpactLoss, LinkOutput, LinkRule, LinkTable, MappingRule,
@@ -17,6 +17,8 @@ use ecoref_transform::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -166,12 +168,8 @@ pub fn flow_mapping_set_inputs_key(
     sha256_json(&("flow_mapping_set", dataset_version.0, method_version.0, options, transform_version))
 }
 
-fn rule_from_str(table: &'static str, text: &str) -> Result<LinkRule> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| Error::Corrupt { table, detail: format!("rule {text:?}: {e}") })
-}
-
-fn mapping_rule_from_str(table: &'static str, text: &str) -> Result<MappingRule> {
+/// A [`LinkRule`] or [`MappingRule`] from its stored name.
+fn rule_from_str<R: serde::de::DeserializeOwned>(table: &'static str, text: &str) -> Result<R> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|e| Error::Corrupt { table, detail: format!("rule {text:?}: {e}") })
 }
@@ -309,6 +307,20 @@ fn boxed(rows: Vec<Vec<Cell>>) -> Rows<'static> {
 
 fn columns(names: &[&str]) -> Vec<String> {
     names.iter().map(|c| (*c).to_owned()).collect()
+}
+
+/// Runs `$save!` (a macro like [`save_link_set_in`], evaluating to `(id, inserted)`) on `$w` in one write
+/// transaction that holds the writers' lock, and commits it.
+macro_rules! save_in_transaction {
+    ($store:expr, $save:ident, $w:expr, $commit:expr) => {
+        with_pool!($store, |pool, dialect, write_rows| {
+            let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
+            lock_writers!(tx, dialect, "take the write lock");
+            let saved = $save!(tx, dialect, write_rows, $w);
+            tx.commit().await.doing(|| $commit.to_owned())?;
+            saved
+        })
+    };
 }
 
 /// Everything a link set save writes, prepared before the transaction.
@@ -487,7 +499,153 @@ struct FlowMappingSetRow {
 type LinkRow = (String, Option<String>, String, String, String, Option<String>, Option<i64>, String);
 type UnresolvedRow = (String, Option<String>, String, String, String, bool, Option<String>, String);
 
+/// Which headers of a set table to read.
+#[derive(Debug, Clone, Copy)]
+enum SetFilter<'a> {
+    Id(i64),
+    InputsKey(&'a str),
+    DatasetVersion(DatasetVersionId),
+    All,
+}
+
+/// What link sets and flow mapping sets share: a header table, read into a row and then into a summary.
+trait SetKind {
+    type Row: for<'r> sqlx::FromRow<'r, PgRow> + for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin;
+    type Summary;
+    /// The header table.
+    const TABLE: &'static str;
+    /// The header columns `Row` reads.
+    fn columns(dialect: Dialect) -> String;
+    async fn summaries(store: &Store, rows: Vec<Self::Row>) -> Result<Vec<Self::Summary>>;
+}
+
+/// Link sets ([`LinkSetSummary`]).
+struct LinkSets;
+
+impl SetKind for LinkSets {
+    type Row = LinkSetRow;
+    type Summary = LinkSetSummary;
+    const TABLE: &'static str = "link_set";
+
+    fn columns(dialect: Dialect) -> String {
+        format!(
+            "id, dataset_version_id, inputs_key, content_hash, transform_version, options, n_technosphere, \
+             n_linked, n_unlinked, n_ambiguous, created_by, {created} AS created_at",
+            created = dialect.time_text("created_at")
+        )
+    }
+
+    async fn summaries(store: &Store, rows: Vec<LinkSetRow>) -> Result<Vec<LinkSetSummary>> {
+        let labels = store.dataset_labels().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let deps: Vec<i64> = with_pool!(store, |pool, _dialect| {
+                sqlx::query_scalar(
+                    "SELECT dataset_version_id FROM link_set_dependency WHERE link_set_id = $1 ORDER BY seq",
+                )
+                .bind(row.id)
+                .fetch_all(pool)
+                .await
+                .doing(|| "read link_set_dependency".to_owned())?
+            });
+            let label = |dv: i64| labels.get(&dv).cloned().unwrap_or_else(|| format!("#{dv}"));
+            out.push(LinkSetSummary {
+                id: LinkSetId(row.id),
+                dataset_version: DatasetVersionId(row.dataset_version_id),
+                dataset: label(row.dataset_version_id),
+                dependencies: deps.into_iter().map(label).collect(),
+                inputs_key: row.inputs_key,
+                content_hash: row.content_hash,
+                transform_version: row.transform_version,
+                options: row.options,
+                n_technosphere: row.n_technosphere,
+                n_linked: row.n_linked,
+                n_unlinked: row.n_unlinked,
+                n_ambiguous: row.n_ambiguous,
+                created_by: row.created_by,
+                created_at: row.created_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Flow mapping sets ([`FlowMappingSetSummary`]).
+struct FlowMappingSets;
+
+impl SetKind for FlowMappingSets {
+    type Row = FlowMappingSetRow;
+    type Summary = FlowMappingSetSummary;
+    const TABLE: &'static str = "flow_mapping_set";
+
+    fn columns(dialect: Dialect) -> String {
+        format!(
+            "id, dataset_version_id, method_version_id, inputs_key, content_hash, transform_version, options, \
+             n_source_flows, n_target_flows, n_target_synthesized, n_mapped, n_unmapped, \
+             {losses} AS impact_losses, created_by, {created} AS created_at",
+            losses = dialect.json_text("impact_losses"),
+            created = dialect.time_text("created_at")
+        )
+    }
+
+    async fn summaries(store: &Store, rows: Vec<FlowMappingSetRow>) -> Result<Vec<FlowMappingSetSummary>> {
+        let labels = store.dataset_labels().await?;
+        let methods: BTreeMap<i64, String> =
+            store.list_method_versions().await?.into_iter().map(|m| (m.id.0, m.label())).collect();
+        rows.into_iter()
+            .map(|row| {
+                Ok(FlowMappingSetSummary {
+                    id: FlowMappingSetId(row.id),
+                    dataset_version: DatasetVersionId(row.dataset_version_id),
+                    dataset: labels
+                        .get(&row.dataset_version_id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{}", row.dataset_version_id)),
+                    method_version: MethodVersionId(row.method_version_id),
+                    method: methods
+                        .get(&row.method_version_id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{}", row.method_version_id)),
+                    inputs_key: row.inputs_key,
+                    content_hash: row.content_hash,
+                    transform_version: row.transform_version,
+                    options: row.options,
+                    n_source_flows: row.n_source_flows,
+                    n_target_flows: row.n_target_flows,
+                    n_target_synthesized: row.n_target_synthesized,
+                    n_mapped: row.n_mapped,
+                    n_unmapped: row.n_unmapped,
+                    impact_losses: parse_json("flow_mapping_set", "impact_losses", &row.impact_losses)?,
+                    created_by: row.created_by,
+                    created_at: row.created_at,
+                })
+            })
+            .collect()
+    }
+}
+
 impl Store {
+    /// The headers of the sets of kind `K` that `filter` selects, oldest first (the latest is last).
+    async fn set_summaries<K: SetKind>(&self, filter: SetFilter<'_>) -> Result<Vec<K::Summary>> {
+        let condition = match filter {
+            SetFilter::Id(_) => "WHERE id = $1",
+            SetFilter::InputsKey(_) => "WHERE inputs_key = $1",
+            SetFilter::DatasetVersion(_) => "WHERE dataset_version_id = $1",
+            SetFilter::All => "",
+        };
+        let rows: Vec<K::Row> = with_pool!(self, |pool, dialect| {
+            let sql = format!("SELECT {} FROM {} {condition} ORDER BY id", K::columns(dialect), K::TABLE);
+            let query = sqlx::query_as(AssertSqlSafe(sql));
+            let query = match filter {
+                SetFilter::Id(id) | SetFilter::DatasetVersion(DatasetVersionId(id)) => query.bind(id),
+                SetFilter::InputsKey(key) => query.bind(key.to_owned()),
+                SetFilter::All => query,
+            };
+            query.fetch_all(pool).await.doing(|| format!("read {}", K::TABLE))?
+        });
+        K::summaries(self, rows).await
+    }
+
     /// `source@N` of every dataset version, by id.
     async fn dataset_labels(&self) -> Result<BTreeMap<i64, String>> {
         Ok(self
@@ -530,27 +688,7 @@ impl Store {
             unresolved: output.unresolved.clone(),
             labels: dependency_labels,
         };
-        let (id, inserted) = match self {
-            Store::Postgres(pool) => {
-                let dialect = Dialect::Postgres;
-                let mut tx = pool.begin().await.doing(|| "begin a transaction".to_owned())?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(pg::LOAD_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await
-                    .doing(|| "take the write lock".to_owned())?;
-                let saved = save_link_set_in!(tx, dialect, pg::write_rows, &write);
-                tx.commit().await.doing(|| "commit the link set".to_owned())?;
-                saved
-            }
-            Store::Sqlite(pool) => {
-                let dialect = Dialect::Sqlite;
-                let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
-                let saved = save_link_set_in!(tx, dialect, sqlite::write_rows, &write);
-                tx.commit().await.doing(|| "commit the link set".to_owned())?;
-                saved
-            }
-        };
+        let (id, inserted) = save_in_transaction!(self, save_link_set_in, &write, "commit the link set");
         let summary = self.link_set_summary(LinkSetId(id)).await?;
         if inserted {
             tracing::info!(
@@ -565,78 +703,19 @@ impl Store {
         Ok(SaveOutcome { inserted, summary })
     }
 
-    async fn link_set_rows(&self, condition: &str, bind: Option<&str>, id: Option<i64>) -> Result<Vec<LinkSetRow>> {
-        with_pool!(self, |pool, dialect| {
-            let sql = format!(
-                "SELECT id, dataset_version_id, inputs_key, content_hash, transform_version, options, n_technosphere, \
-                 n_linked, n_unlinked, n_ambiguous, created_by, {created} AS created_at FROM link_set {condition} \
-                 ORDER BY id",
-                created = dialect.time_text("created_at")
-            );
-            let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            if let Some(text) = bind {
-                query = query.bind(text.to_owned());
-            }
-            if let Some(id) = id {
-                query = query.bind(id);
-            }
-            query.fetch_all(pool).await.doing(|| "read link_set".to_owned())
-        })
-    }
-
-    async fn link_set_summaries(&self, rows: Vec<LinkSetRow>) -> Result<Vec<LinkSetSummary>> {
-        let labels = self.dataset_labels().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let deps: Vec<i64> = with_pool!(self, |pool, _dialect| {
-                sqlx::query_scalar(
-                    "SELECT dataset_version_id FROM link_set_dependency WHERE link_set_id = $1 ORDER BY seq",
-                )
-                .bind(row.id)
-                .fetch_all(pool)
-                .await
-                .doing(|| "read link_set_dependency".to_owned())?
-            });
-            let label = |dv: i64| labels.get(&dv).cloned().unwrap_or_else(|| format!("#{dv}"));
-            out.push(LinkSetSummary {
-                id: LinkSetId(row.id),
-                dataset_version: DatasetVersionId(row.dataset_version_id),
-                dataset: label(row.dataset_version_id),
-                dependencies: deps.into_iter().map(label).collect(),
-                inputs_key: row.inputs_key,
-                content_hash: row.content_hash,
-                transform_version: row.transform_version,
-                options: row.options,
-                n_technosphere: row.n_technosphere,
-                n_linked: row.n_linked,
-                n_unlinked: row.n_unlinked,
-                n_ambiguous: row.n_ambiguous,
-                created_by: row.created_by,
-                created_at: row.created_at,
-            });
-        }
-        Ok(out)
-    }
-
     /// One link set's header.
     pub async fn link_set_summary(&self, id: LinkSetId) -> Result<LinkSetSummary> {
-        let rows = self.link_set_rows("WHERE id = $1", None, Some(id.0)).await?;
-        self.link_set_summaries(rows).await?.pop().ok_or(Error::LinkSetNotFound(id))
+        self.set_summaries::<LinkSets>(SetFilter::Id(id.0)).await?.pop().ok_or(Error::LinkSetNotFound(id))
     }
 
     /// The latest link set computed from these inputs ([`link_set_inputs_key`]), if any.
     pub async fn find_link_set(&self, inputs_key: &str) -> Result<Option<LinkSetSummary>> {
-        let rows = self.link_set_rows("WHERE inputs_key = $1", Some(inputs_key), None).await?;
-        Ok(self.link_set_summaries(rows).await?.pop())
+        Ok(self.set_summaries::<LinkSets>(SetFilter::InputsKey(inputs_key)).await?.pop())
     }
 
     /// Every link set (of one dataset version), oldest first.
     pub async fn list_link_sets(&self, dataset_version: Option<DatasetVersionId>) -> Result<Vec<LinkSetSummary>> {
-        let rows = match dataset_version {
-            Some(dv) => self.link_set_rows("WHERE dataset_version_id = $1", None, Some(dv.0)).await?,
-            None => self.link_set_rows("", None, None).await?,
-        };
-        self.link_set_summaries(rows).await
+        self.set_summaries::<LinkSets>(dataset_version.map_or(SetFilter::All, SetFilter::DatasetVersion)).await
     }
 
     /// A link set with its rows, as `compute_links` returned it.
@@ -691,7 +770,7 @@ impl Store {
                 flow,
                 provider: EntityId::new(provider_id, provider_version),
                 provider_dataset,
-                rule: rule_from_str("link_set_link", &rule)?,
+                rule: rule_from_str::<LinkRule>("link_set_link", &rule)?,
             });
         }
         for (process_id, process_version, exchange, flow, flow_name, ambiguous, rule, candidates) in unresolved {
@@ -701,7 +780,7 @@ impl Store {
                 flow,
                 flow_name,
                 ambiguous,
-                rule: rule.as_deref().map(|r| rule_from_str("link_set_unresolved", r)).transpose()?,
+                rule: rule.as_deref().map(|r| rule_from_str::<LinkRule>("link_set_unresolved", r)).transpose()?,
                 candidates: parse_json::<Vec<Candidate>>("link_set_unresolved", "candidates", &candidates)?,
             });
         }
@@ -744,27 +823,8 @@ impl Store {
             entries: new.mapping.entries.clone(),
             unmapped: new.mapping.unmapped.clone(),
         };
-        let (id, inserted) = match self {
-            Store::Postgres(pool) => {
-                let dialect = Dialect::Postgres;
-                let mut tx = pool.begin().await.doing(|| "begin a transaction".to_owned())?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(pg::LOAD_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await
-                    .doing(|| "take the write lock".to_owned())?;
-                let saved = save_flow_mapping_set_in!(tx, dialect, pg::write_rows, &write);
-                tx.commit().await.doing(|| "commit the flow mapping set".to_owned())?;
-                saved
-            }
-            Store::Sqlite(pool) => {
-                let dialect = Dialect::Sqlite;
-                let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
-                let saved = save_flow_mapping_set_in!(tx, dialect, sqlite::write_rows, &write);
-                tx.commit().await.doing(|| "commit the flow mapping set".to_owned())?;
-                saved
-            }
-        };
+        let (id, inserted) =
+            save_in_transaction!(self, save_flow_mapping_set_in, &write, "commit the flow mapping set");
         let summary = self.flow_mapping_set_summary(FlowMappingSetId(id)).await?;
         if inserted {
             tracing::info!(
@@ -779,77 +839,14 @@ impl Store {
         Ok(SaveOutcome { inserted, summary })
     }
 
-    async fn flow_mapping_set_rows(
-        &self,
-        condition: &str,
-        bind: Option<&str>,
-        id: Option<i64>,
-    ) -> Result<Vec<FlowMappingSetRow>> {
-        with_pool!(self, |pool, dialect| {
-            let sql = format!(
-                "SELECT id, dataset_version_id, method_version_id, inputs_key, content_hash, transform_version, \
-                 options, n_source_flows, n_target_flows, n_target_synthesized, n_mapped, n_unmapped, \
-                 {losses} AS impact_losses, created_by, {created} AS created_at FROM flow_mapping_set {condition} \
-                 ORDER BY id",
-                losses = dialect.json_text("impact_losses"),
-                created = dialect.time_text("created_at")
-            );
-            let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            if let Some(text) = bind {
-                query = query.bind(text.to_owned());
-            }
-            if let Some(id) = id {
-                query = query.bind(id);
-            }
-            query.fetch_all(pool).await.doing(|| "read flow_mapping_set".to_owned())
-        })
-    }
-
-    async fn flow_mapping_set_summaries(&self, rows: Vec<FlowMappingSetRow>) -> Result<Vec<FlowMappingSetSummary>> {
-        let labels = self.dataset_labels().await?;
-        let methods: BTreeMap<i64, String> =
-            self.list_method_versions().await?.into_iter().map(|m| (m.id.0, m.label())).collect();
-        rows.into_iter()
-            .map(|row| {
-                Ok(FlowMappingSetSummary {
-                    id: FlowMappingSetId(row.id),
-                    dataset_version: DatasetVersionId(row.dataset_version_id),
-                    dataset: labels
-                        .get(&row.dataset_version_id)
-                        .cloned()
-                        .unwrap_or_else(|| format!("#{}", row.dataset_version_id)),
-                    method_version: MethodVersionId(row.method_version_id),
-                    method: methods
-                        .get(&row.method_version_id)
-                        .cloned()
-                        .unwrap_or_else(|| format!("#{}", row.method_version_id)),
-                    inputs_key: row.inputs_key,
-                    content_hash: row.content_hash,
-                    transform_version: row.transform_version,
-                    options: row.options,
-                    n_source_flows: row.n_source_flows,
-                    n_target_flows: row.n_target_flows,
-                    n_target_synthesized: row.n_target_synthesized,
-                    n_mapped: row.n_mapped,
-                    n_unmapped: row.n_unmapped,
-                    impact_losses: parse_json("flow_mapping_set", "impact_losses", &row.impact_losses)?,
-                    created_by: row.created_by,
-                    created_at: row.created_at,
-                })
-            })
-            .collect()
-    }
-
     /// One flow mapping set's header.
     pub async fn flow_mapping_set_summary(&self, id: FlowMappingSetId) -> Result<FlowMappingSetSummary> {
-        let rows = self.flow_mapping_set_rows("WHERE id = $1", None, Some(id.0)).await?;
-        self.flow_mapping_set_summaries(rows).await?.pop().ok_or(Error::FlowMappingSetNotFound(id))
+        self.set_summaries::<FlowMappingSets>(SetFilter::Id(id.0)).await?.pop().ok_or(Error::FlowMappingSetNotFound(id))
     }
 
     /// The latest flow mapping set computed from these inputs ([`flow_mapping_set_inputs_key`]), if any.
     pub async fn find_flow_mapping_set(&self, inputs_key: &str) -> Result<Option<FlowMappingSetSummary>> {
-        let rows = self.flow_mapping_set_rows("WHERE inputs_key = $1", Some(inputs_key), None).await?;
-        Ok(self.flow_mapping_set_summaries(rows).await?.pop())
+        Ok(self.set_summaries::<FlowMappingSets>(SetFilter::InputsKey(inputs_key)).await?.pop())
     }
 
     /// Every flow mapping set (of one dataset version), oldest first.
@@ -857,11 +854,7 @@ impl Store {
         &self,
         dataset_version: Option<DatasetVersionId>,
     ) -> Result<Vec<FlowMappingSetSummary>> {
-        let rows = match dataset_version {
-            Some(dv) => self.flow_mapping_set_rows("WHERE dataset_version_id = $1", None, Some(dv.0)).await?,
-            None => self.flow_mapping_set_rows("", None, None).await?,
-        };
-        self.flow_mapping_set_summaries(rows).await
+        self.set_summaries::<FlowMappingSets>(dataset_version.map_or(SetFilter::All, SetFilter::DatasetVersion)).await
     }
 
     /// A flow mapping set with its entries and unmapped flows, as `compute_flow_mapping` returned them.
@@ -895,7 +888,7 @@ impl Store {
             mapping.entries.push(FlowMappingEntry {
                 source_flow,
                 target_flow,
-                rule: mapping_rule_from_str("flow_mapping_entry", &rule)?,
+                rule: rule_from_str::<MappingRule>("flow_mapping_entry", &rule)?,
                 confidence,
             });
         }

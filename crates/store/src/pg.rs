@@ -2,10 +2,10 @@
 
 use crate::FaultPlan;
 use crate::error::{Context, Error, Result};
-use crate::rows::{Cell, ColumnType, Rows};
+use crate::rows::{Cell, Rows};
+use sqlx::PgPool;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnection, PgCopyIn, PgPoolOptions, PgRow};
-use sqlx::{AssertSqlSafe, PgPool, Row};
+use sqlx::postgres::{PgConnection, PgCopyIn, PgPoolOptions};
 use std::io::Write;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../sql/postgres");
@@ -121,35 +121,6 @@ fn escape_text(buffer: &mut Vec<u8>, text: &str) {
             _ => buffer.push(b),
         }
     }
-}
-
-/// Runs a SELECT with i64 parameters and decodes each row by `types`.
-pub(crate) async fn read_cells(
-    pool: &PgPool,
-    sql: &str,
-    binds: &[i64],
-    types: &[ColumnType],
-) -> std::result::Result<Vec<Vec<Cell>>, sqlx::Error> {
-    let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    for bind in binds {
-        query = query.bind(*bind);
-    }
-    let rows = query.fetch_all(pool).await?;
-    rows.iter().map(|row| decode_row(row, types)).collect()
-}
-
-fn decode_row(row: &PgRow, types: &[ColumnType]) -> std::result::Result<Vec<Cell>, sqlx::Error> {
-    let mut cells = Vec::with_capacity(types.len());
-    for (i, ty) in types.iter().enumerate() {
-        let cell = match ty {
-            ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
-            ColumnType::Real => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
-            ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
-            ColumnType::Text | ColumnType::Json => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
-        };
-        cells.push(cell.unwrap_or(Cell::Null));
-    }
-    Ok(cells)
 }
 
 /// The url without its password, for error messages.

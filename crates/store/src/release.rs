@@ -554,31 +554,30 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await
                     .doing(|| "insert into lcia_method_version".to_owned())?;
-                    for (i, ordinal) in indicator_ordinals.iter().enumerate() {
-                        sqlx::query(
-                            "INSERT INTO lcia_method_version_indicator (method_version_id, ordinal, \
-                             dataset_version_id, lcia_method_ordinal) VALUES ($1, $2, $3, $4)",
-                        )
-                        .bind(id)
-                        .bind(i as i64)
-                        .bind(new.dataset_version.0)
-                        .bind(*ordinal)
-                        .execute(&mut *tx)
-                        .await
-                        .doing(|| "insert into lcia_method_version_indicator".to_owned())?;
-                    }
-                    for (i, ordinal) in nw_ordinals.iter().enumerate() {
-                        sqlx::query(
-                            "INSERT INTO lcia_method_version_nw_set (method_version_id, ordinal, \
-                             dataset_version_id, nw_set_ordinal) VALUES ($1, $2, $3, $4)",
-                        )
-                        .bind(id)
-                        .bind(i as i64)
-                        .bind(nw_dataset_version.0)
-                        .bind(*ordinal)
-                        .execute(&mut *tx)
-                        .await
-                        .doing(|| "insert into lcia_method_version_nw_set".to_owned())?;
+                    let members = [
+                        (
+                            "lcia_method_version_indicator",
+                            "lcia_method_ordinal",
+                            new.dataset_version,
+                            &indicator_ordinals,
+                        ),
+                        ("lcia_method_version_nw_set", "nw_set_ordinal", nw_dataset_version, &nw_ordinals),
+                    ];
+                    for (table, ordinal_column, dv, ordinals) in members {
+                        let sql = format!(
+                            "INSERT INTO {table} (method_version_id, ordinal, dataset_version_id, {ordinal_column}) \
+                             VALUES ($1, $2, $3, $4)"
+                        );
+                        for (i, ordinal) in ordinals.iter().enumerate() {
+                            sqlx::query(AssertSqlSafe(sql.clone()))
+                                .bind(id)
+                                .bind(i as i64)
+                                .bind(dv.0)
+                                .bind(*ordinal)
+                                .execute(&mut *tx)
+                                .await
+                                .doing(|| format!("insert into {table}"))?;
+                        }
                     }
                     Some(id)
                 }

@@ -33,6 +33,28 @@ pub(crate) enum ColumnType {
     Json,
 }
 
+/// Decodes one row read back by `types` (JSON columns selected as text); the same on both backends.
+pub(crate) fn decode_row<R: sqlx::Row>(row: &R, types: &[ColumnType]) -> std::result::Result<Vec<Cell>, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<f64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut cells = Vec::with_capacity(types.len());
+    for (i, ty) in types.iter().enumerate() {
+        let cell = match ty {
+            ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
+            ColumnType::Real => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
+            ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
+            ColumnType::Text | ColumnType::Json => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        };
+        cells.push(cell.unwrap_or(Cell::Null));
+    }
+    Ok(cells)
+}
+
 /// A model field with a column of its own.
 #[derive(Debug, Clone, Copy)]
 enum Field {

@@ -2,12 +2,10 @@
 
 use crate::FaultPlan;
 use crate::error::{Context, Error, Result};
-use crate::rows::{Cell, ColumnType, Rows};
+use crate::rows::{Cell, Rows};
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
@@ -107,33 +105,4 @@ async fn insert_batch(
     }
     query.execute(&mut *conn).await.doing(|| format!("insert rows into {table}"))?;
     Ok(())
-}
-
-/// Runs a SELECT with i64 parameters and decodes each row by `types`.
-pub(crate) async fn read_cells(
-    pool: &SqlitePool,
-    sql: &str,
-    binds: &[i64],
-    types: &[ColumnType],
-) -> std::result::Result<Vec<Vec<Cell>>, sqlx::Error> {
-    let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    for bind in binds {
-        query = query.bind(*bind);
-    }
-    let rows = query.fetch_all(pool).await?;
-    rows.iter().map(|row| decode_row(row, types)).collect()
-}
-
-fn decode_row(row: &SqliteRow, types: &[ColumnType]) -> std::result::Result<Vec<Cell>, sqlx::Error> {
-    let mut cells = Vec::with_capacity(types.len());
-    for (i, ty) in types.iter().enumerate() {
-        let cell = match ty {
-            ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
-            ColumnType::Real => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
-            ColumnType::Bool => row.try_get::<Option<bool>, _>(i)?.map(Cell::Bool),
-            ColumnType::Text | ColumnType::Json => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
-        };
-        cells.push(cell.unwrap_or(Cell::Null));
-    }
-    Ok(cells)
 }

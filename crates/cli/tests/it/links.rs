@@ -171,42 +171,18 @@ pub(crate) async fn check_method_with_ecobalyse_weights(db: &Db) {
         let impacts = fixture(&format!("ecobalyse/{impacts}"));
         ok(db, &["import", "ecobalyse", &processes, "--impacts", &impacts, "--source", "ecobalyse"]);
     }
-    let register = ["method", "register", "ef31-ecs@1", "--dataset", "ef-ilcd@1", "--weights", "ecobalyse@1"];
-    let registered = json(db, &[&register[..], &["--weights-set", "ecs", "--json"]].concat());
+    let register = |weights: &'static str, set: &'static str| {
+        ["method", "register", "ef31-ecs@1", "--dataset", "ef-ilcd@1", "--weights", weights, "--weights-set", set]
+    };
+    let registered = json(db, &[&register("ecobalyse@1", "ecs")[..], &["--json"]].concat());
     assert_eq!(registered["outcome"], "registered");
     let method = &registered["method"];
     assert_eq!((method["n_indicators"].as_i64(), method["n_nw_sets"].as_i64()), (Some(1), Some(1)));
     assert_eq!(method["n_factors"], 1099);
     assert_eq!(method["weights"], "ecobalyse@1");
-    let text = ok(
-        db,
-        &[
-            "method",
-            "register",
-            "ef31-ecs@1",
-            "--dataset",
-            "ef-ilcd@1",
-            "--weights",
-            "ecobalyse@2",
-            "--weights-set",
-            "ecs",
-        ],
-    );
+    let text = ok(db, &register("ecobalyse@2", "ecs"));
     assert!(text.contains("unchanged"), "{text}");
-    let out = ecoref(
-        db,
-        &[
-            "method",
-            "register",
-            "ef31-ecs@1",
-            "--dataset",
-            "ef-ilcd@1",
-            "--weights",
-            "ecobalyse@2",
-            "--weights-set",
-            "pef",
-        ],
-    );
+    let out = ecoref(db, &register("ecobalyse@2", "pef"));
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stderr.contains("method ef31-ecs@1 is already registered with other content"), "{}", out.stderr);
     let out = ecoref(
@@ -233,41 +209,8 @@ pub(crate) async fn check_method_with_ecobalyse_weights(db: &Db) {
     assert!(methods.contains("ef31-pef@1"), "{methods}");
 }
 
-mod sqlite {
-    use super::*;
-
-    #[tokio::test]
-    async fn link_tables_match_the_golden_files() {
-        check_link_tables_match_the_golden_files(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn map_validate_and_publish() {
-        check_map_validate_and_publish(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn method_with_ecobalyse_weights() {
-        check_method_with_ecobalyse_weights(&Db::sqlite()).await;
-    }
-}
-
-mod postgres {
-    use super::*;
-    use sqlx::PgPool;
-
-    #[sqlx::test(migrations = false)]
-    async fn link_tables_match_the_golden_files(pool: PgPool) {
-        check_link_tables_match_the_golden_files(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn map_validate_and_publish(pool: PgPool) {
-        check_map_validate_and_publish(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn method_with_ecobalyse_weights(pool: PgPool) {
-        check_method_with_ecobalyse_weights(&Db::postgres(&pool)).await;
-    }
-}
+on_both_backends!({
+    link_tables_match_the_golden_files => check_link_tables_match_the_golden_files;
+    map_validate_and_publish => check_map_validate_and_publish;
+    method_with_ecobalyse_weights => check_method_with_ecobalyse_weights;
+});

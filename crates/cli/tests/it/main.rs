@@ -1,6 +1,37 @@
 //! End-to-end tests of the `ecoref` binary on fresh databases: import, re-import, inspect, and the failure
 //! paths (bad input, injected failure, killed process) that must leave the database as it was.
 
+/// Runs each check on a fresh database of each backend: `name => check[, more arguments];` becomes the tests
+/// `sqlite::name` (an SQLite file in a temporary directory) and `postgres::name` (the database `#[sqlx::test]`
+/// creates), each calling `check(&db[, more arguments])`. Items in an optional second block go into `mod sqlite`.
+macro_rules! on_both_backends {
+    ({ $($name:ident => $check:path $(, $arg:expr)*;)* } $({ $($sqlite_only:item)* })?) => {
+        mod sqlite {
+            use super::*;
+
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    $check(&Db::sqlite() $(, $arg)*).await;
+                }
+            )*
+
+            $($($sqlite_only)*)?
+        }
+
+        mod postgres {
+            use super::*;
+
+            $(
+                #[sqlx::test(migrations = false)]
+                async fn $name(pool: sqlx::PgPool) {
+                    $check(&Db::postgres(&pool) $(, $arg)*).await;
+                }
+            )*
+        }
+    };
+}
+
 mod formats;
 mod links;
 mod release;
@@ -147,64 +178,19 @@ async fn check_killed_import(db: &Db) {
     assert!(rows.values().sum::<i64>() > 1000, "{rows:?}");
 }
 
-mod sqlite {
-    use super::*;
-
-    #[tokio::test]
-    async fn import_reimport_and_inspect() {
-        check_import_reimport_and_inspect(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn malformed_input_fails_cleanly() {
-        check_malformed_input(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn injected_failure_leaves_database_unchanged() {
-        check_injected_failure(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn killed_import_leaves_database_unchanged() {
-        check_killed_import(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn every_ilcd_fixture_imports() {
-        check_every_ilcd_fixture_imports(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn hostile_inputs_fail_cleanly() {
-        check_hostile_inputs(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn every_ecospold2_fixture_imports() {
-        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::ECOSPOLD2).await;
-    }
-
-    #[tokio::test]
-    async fn every_jsonld_fixture_imports() {
-        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::JSONLD).await;
-    }
-
-    #[tokio::test]
-    async fn every_ecobalyse_fixture_imports() {
-        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::ECOBALYSE).await;
-    }
-
-    #[tokio::test]
-    async fn every_brightway_fixture_imports() {
-        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::BRIGHTWAY).await;
-    }
-
-    #[tokio::test]
-    async fn every_simapro_fixture_imports_or_is_refused() {
-        crate::formats::check_format_fixtures(&Db::sqlite(), &crate::formats::SIMAPRO).await;
-    }
-
+on_both_backends!({
+    import_reimport_and_inspect => check_import_reimport_and_inspect;
+    malformed_input_fails_cleanly => check_malformed_input;
+    injected_failure_leaves_database_unchanged => check_injected_failure;
+    killed_import_leaves_database_unchanged => check_killed_import;
+    every_ilcd_fixture_imports => check_every_ilcd_fixture_imports;
+    hostile_inputs_fail_cleanly => check_hostile_inputs;
+    every_ecospold2_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::ECOSPOLD2;
+    every_jsonld_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::JSONLD;
+    every_ecobalyse_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::ECOBALYSE;
+    every_brightway_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::BRIGHTWAY;
+    every_simapro_fixture_imports_or_is_refused => crate::formats::check_format_fixtures, &crate::formats::SIMAPRO;
+} {
     #[test]
     fn demo_runs_from_the_repository_root() {
         let db = Db::sqlite();
@@ -260,64 +246,4 @@ mod sqlite {
         assert_eq!(finished["level"], "INFO");
         assert_eq!(finished["status"], "succeeded");
     }
-}
-
-mod postgres {
-    use super::*;
-    use sqlx::PgPool;
-
-    #[sqlx::test(migrations = false)]
-    async fn import_reimport_and_inspect(pool: PgPool) {
-        check_import_reimport_and_inspect(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn malformed_input_fails_cleanly(pool: PgPool) {
-        check_malformed_input(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn every_ilcd_fixture_imports(pool: PgPool) {
-        check_every_ilcd_fixture_imports(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn every_ecospold2_fixture_imports(pool: PgPool) {
-        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::ECOSPOLD2).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn every_jsonld_fixture_imports(pool: PgPool) {
-        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::JSONLD).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn every_ecobalyse_fixture_imports(pool: PgPool) {
-        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::ECOBALYSE).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn every_brightway_fixture_imports(pool: PgPool) {
-        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::BRIGHTWAY).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn every_simapro_fixture_imports_or_is_refused(pool: PgPool) {
-        crate::formats::check_format_fixtures(&Db::postgres(&pool), &crate::formats::SIMAPRO).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn hostile_inputs_fail_cleanly(pool: PgPool) {
-        check_hostile_inputs(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn injected_failure_leaves_database_unchanged(pool: PgPool) {
-        check_injected_failure(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn killed_import_leaves_database_unchanged(pool: PgPool) {
-        check_killed_import(&Db::postgres(&pool)).await;
-    }
-}
+});

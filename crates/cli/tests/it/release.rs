@@ -1,10 +1,9 @@
 //! End-to-end tests of the release commands: method versions, draft → published releases frozen by the
 //! database, tags, and the diff of two imports of the TianGong sample with known edits.
 
-use crate::support::{Db, TIANGONG, ecoref, repo_root};
+use crate::support::{Db, TIANGONG, ecoref, repo_root, tiangong_entries, write_zip};
 use ecoref_store::Store;
 use serde_json::Value;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 const NEW_AMOUNT: &str = "4242.5";
@@ -24,18 +23,7 @@ fn process_id(name: &str) -> String {
 /// The TianGong sample with three `resultingAmount`s rewritten (the second exchange of the first three processes),
 /// the English `baseName` of the fourth process changed and the last process file dropped.
 fn edited_tiangong(dir: &Path) -> (PathBuf, Edits) {
-    let mut source = zip::ZipArchive::new(std::fs::File::open(TIANGONG).expect("open fixture")).expect("read zip");
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-    for i in 0..source.len() {
-        let mut entry = source.by_index(i).expect("entry");
-        if entry.is_dir() {
-            continue;
-        }
-        let name = entry.name().expect("entry name").to_string();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).expect("read entry");
-        entries.push((name, bytes));
-    }
+    let mut entries = tiangong_entries();
     let mut processes: Vec<String> =
         entries.iter().map(|(n, _)| n.clone()).filter(|n| n.starts_with("ILCD/processes/")).collect();
     processes.sort();
@@ -63,13 +51,7 @@ fn edited_tiangong(dir: &Path) -> (PathBuf, Edits) {
         *bytes = text.into_bytes();
     }
     let path = dir.join("tiangong_edited.zip");
-    let mut writer = zip::ZipWriter::new(std::fs::File::create(&path).expect("create zip"));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in &entries {
-        writer.start_file(name.as_str(), options).expect("start entry");
-        writer.write_all(bytes).expect("write entry");
-    }
-    writer.finish().expect("finish zip");
+    write_zip(&path, &entries);
     edits.amounts.sort_by(|a, b| a.0.cmp(&b.0));
     (path, edits)
 }
@@ -279,31 +261,7 @@ pub(crate) async fn check_methods_releases_and_tags(db: &Db) {
     assert!(report.contains("## Method changes"), "{report}");
 }
 
-mod sqlite {
-    use super::*;
-
-    #[tokio::test]
-    async fn diff_lists_exactly_the_edits() {
-        check_diff_lists_exactly_the_edits(&Db::sqlite()).await;
-    }
-
-    #[tokio::test]
-    async fn methods_releases_and_tags() {
-        check_methods_releases_and_tags(&Db::sqlite()).await;
-    }
-}
-
-mod postgres {
-    use super::*;
-    use sqlx::PgPool;
-
-    #[sqlx::test(migrations = false)]
-    async fn diff_lists_exactly_the_edits(pool: PgPool) {
-        check_diff_lists_exactly_the_edits(&Db::postgres(&pool)).await;
-    }
-
-    #[sqlx::test(migrations = false)]
-    async fn methods_releases_and_tags(pool: PgPool) {
-        check_methods_releases_and_tags(&Db::postgres(&pool)).await;
-    }
-}
+on_both_backends!({
+    diff_lists_exactly_the_edits => check_diff_lists_exactly_the_edits;
+    methods_releases_and_tags => check_methods_releases_and_tags;
+});

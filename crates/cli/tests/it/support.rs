@@ -117,12 +117,10 @@ pub(crate) async fn count_entity_rows(db: &Db) -> BTreeMap<String, i64> {
     rows
 }
 
-/// The TianGong sample plus one malformed process data set (`ILCD/processes/broken.xml`, error on line 3).
-pub(crate) fn broken_zip(dir: &Path) -> PathBuf {
+/// The files of the TianGong sample, (name, bytes) in archive order.
+pub(crate) fn tiangong_entries() -> Vec<(String, Vec<u8>)> {
     let mut source = zip::ZipArchive::new(std::fs::File::open(TIANGONG).expect("open fixture")).expect("read zip");
-    let path = dir.join("broken.zip");
-    let mut writer = zip::ZipWriter::new(std::fs::File::create(&path).expect("create zip"));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut entries = Vec::new();
     for i in 0..source.len() {
         let mut entry = source.by_index(i).expect("entry");
         if entry.is_dir() {
@@ -131,16 +129,20 @@ pub(crate) fn broken_zip(dir: &Path) -> PathBuf {
         let name = entry.name().expect("entry name").to_string();
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).expect("read entry");
-        writer.start_file(name, options).expect("start entry");
-        writer.write_all(&bytes).expect("write entry");
+        entries.push((name, bytes));
     }
-    writer.start_file("ILCD/processes/broken.xml", options).expect("start entry");
-    writer
-        .write_all(
-            b"<?xml version=\"1.0\"?>\n<processDataSet xmlns=\"http://lca.jrc.it/ILCD/Process\">\n  <processInformation></dataSetInformation>\n</processDataSet>\n",
-        )
-        .expect("write entry");
-    writer.finish().expect("finish zip");
+    entries
+}
+
+/// The TianGong sample plus one malformed process data set (`ILCD/processes/broken.xml`, error on line 3).
+pub(crate) fn broken_zip(dir: &Path) -> PathBuf {
+    let path = dir.join("broken.zip");
+    let mut entries = tiangong_entries();
+    entries.push((
+        "ILCD/processes/broken.xml".to_owned(),
+        b"<?xml version=\"1.0\"?>\n<processDataSet xmlns=\"http://lca.jrc.it/ILCD/Process\">\n  <processInformation></dataSetInformation>\n</processDataSet>\n".to_vec(),
+    ));
+    write_zip(&path, &entries);
     path
 }
 
@@ -175,11 +177,12 @@ pub(crate) struct Hostile {
     pub(crate) expect_in_error: Vec<&'static str>,
 }
 
-fn write_zip(path: &Path, entries: &[(&str, Vec<u8>)]) {
+/// Writes `entries` (name, bytes) as a deflated zip.
+pub(crate) fn write_zip(path: &Path, entries: &[(impl AsRef<str>, Vec<u8>)]) {
     let mut writer = zip::ZipWriter::new(std::fs::File::create(path).expect("create zip"));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, bytes) in entries {
-        writer.start_file(*name, options).expect("start entry");
+        writer.start_file(name.as_ref(), options).expect("start entry");
         writer.write_all(bytes).expect("write entry");
     }
     writer.finish().expect("finish zip");

@@ -1,6 +1,5 @@
 //! The shared checks on SQLite, each on a fresh database file in a temporary directory.
 
-use crate::checks;
 use ecoref_store::Store;
 
 /// A fresh store in a directory that does not exist yet (connect creates it).
@@ -13,44 +12,16 @@ async fn fresh_store() -> (tempfile::TempDir, Store) {
 }
 
 macro_rules! sqlite_tests {
-    ($($name:ident),* $(,)?) => {$(
+    ($checks:ident: $($name:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
             let (_dir, store) = fresh_store().await;
-            checks::$name(&store).await;
+            crate::$checks::$name(&store).await;
         }
     )*};
 }
 
-sqlite_tests!(
-    check_load_fills_every_table,
-    check_second_load_is_unchanged,
-    check_round_trip,
-    check_failed_load_leaves_nothing,
-    check_immutability,
-    check_version_numbers_per_source,
-    check_concurrent_loads_serialize,
-    check_find_processes,
-    check_load_process,
-    check_method_versions,
-    check_release_lifecycle,
-    check_tags,
-    check_diff_of_dataset_versions,
-);
-
-mod links {
-    use super::fresh_store;
-    use crate::link_checks as checks;
-
-    sqlite_tests!(
-        check_link_sets,
-        check_link_tables_of_the_acceptance_releases,
-        check_link_set_with_a_dependency,
-        check_method_with_weights_from_another_dataset,
-        check_methods_from_simapro_and_brightway,
-        check_flow_mapping_sets_and_release_inputs,
-    );
-}
+shared_checks!(sqlite_tests);
 
 #[tokio::test]
 async fn connect_twice_reapplies_no_migration_and_keeps_data() {
@@ -73,5 +44,5 @@ async fn connect_refuses_unknown_schemes_without_echoing_the_url() {
 #[tokio::test]
 async fn in_memory_database_works() {
     let store = Store::connect("sqlite::memory:").await.unwrap();
-    checks::check_round_trip(&store).await;
+    crate::checks::check_round_trip(&store).await;
 }
