@@ -95,7 +95,8 @@ pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn
     let output = match read {
         Ok(output) => output,
         Err(error) => {
-            let message = format!("cannot read {}: {error:#}", crate::display_path(&args.path));
+            // Reader errors carry their cause in their own message: print it once, not as a chain.
+            let message = format!("cannot read {}: {error}", crate::display_path(&args.path));
             store.fail_run(run, &message, &[]).await?;
             return Err(anyhow!(message).context(format!("import run {run} failed")));
         }

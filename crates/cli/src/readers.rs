@@ -108,6 +108,16 @@ pub(crate) enum OnInvalidArg {
     Skip,
 }
 
+/// The readers share one `OnInvalid` (from ecoref-extract-support, re-exported by each).
+impl From<OnInvalidArg> for ecoref_extract_support::OnInvalid {
+    fn from(arg: OnInvalidArg) -> Self {
+        match arg {
+            OnInvalidArg::Fail => ecoref_extract_support::OnInvalid::Fail,
+            OnInvalidArg::Skip => ecoref_extract_support::OnInvalid::Skip,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct IlcdArgs {
     #[command(flatten)]
@@ -125,13 +135,10 @@ pub(crate) struct IlcdReader(ecoref_extract_ilcd::ReadOptions);
 
 impl From<&IlcdArgs> for IlcdReader {
     fn from(args: &IlcdArgs) -> Self {
-        use ecoref_extract_ilcd::{OnInvalid, ReadOptions};
+        use ecoref_extract_ilcd::ReadOptions;
         IlcdReader(ReadOptions {
             max_entry_bytes: args.max_entry_mib.saturating_mul(1024 * 1024),
-            on_invalid: match args.on_invalid {
-                OnInvalidArg::Fail => OnInvalid::Fail,
-                OnInvalidArg::Skip => OnInvalid::Skip,
-            },
+            on_invalid: args.on_invalid.into(),
             ..ReadOptions::default()
         })
     }
@@ -187,14 +194,8 @@ pub(crate) struct JsonldReader(ecoref_extract_jsonld::ReadOptions);
 
 impl From<&JsonldArgs> for JsonldReader {
     fn from(args: &JsonldArgs) -> Self {
-        use ecoref_extract_jsonld::{OnInvalid, ReadOptions};
-        JsonldReader(ReadOptions {
-            on_invalid: match args.on_invalid {
-                OnInvalidArg::Fail => OnInvalid::Fail,
-                OnInvalidArg::Skip => OnInvalid::Skip,
-            },
-            ..ReadOptions::default()
-        })
+        use ecoref_extract_jsonld::ReadOptions;
+        JsonldReader(ReadOptions { on_invalid: args.on_invalid.into(), ..ReadOptions::default() })
     }
 }
 
@@ -243,14 +244,8 @@ pub(crate) struct Ecospold2Reader(ecoref_extract_ecospold2::ReadOptions);
 
 impl From<&Ecospold2Args> for Ecospold2Reader {
     fn from(args: &Ecospold2Args) -> Self {
-        use ecoref_extract_ecospold2::{OnInvalid, ReadOptions};
-        Ecospold2Reader(ReadOptions {
-            on_invalid: match args.on_invalid {
-                OnInvalidArg::Fail => OnInvalid::Fail,
-                OnInvalidArg::Skip => OnInvalid::Skip,
-            },
-            ..ReadOptions::default()
-        })
+        use ecoref_extract_ecospold2::ReadOptions;
+        Ecospold2Reader(ReadOptions { on_invalid: args.on_invalid.into(), ..ReadOptions::default() })
     }
 }
 

@@ -175,6 +175,12 @@ fn read_document(
     if is_zip {
         return read_json_zip(builder, file, bytes, options, progress);
     }
+    if extension == "zip" {
+        return Err(Error::Structure {
+            file: file.to_owned(),
+            message: "named .zip but not a zip archive (no PK signature)".to_owned(),
+        });
+    }
     if extension == "json" || (extension != "csv" && matches!(first, Some(b'[' | b'{'))) {
         let json = json::parse_json(file, bytes)?;
         return json::read_json_document(builder, file, json, &mut |d, t| progress(d, t, file));

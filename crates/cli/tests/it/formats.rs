@@ -15,6 +15,8 @@ pub(crate) struct FormatFixtures {
     pub(crate) reimport: &'static str,
     /// Directories (relative to the folder) imported as one input each.
     pub(crate) directories: &'static [&'static str],
+    /// File names to fill with garbage: each must be refused with exit 2, naming the file, leaving no row.
+    pub(crate) garbage: &'static [&'static str],
 }
 
 pub(crate) const SIMAPRO: FormatFixtures = FormatFixtures {
@@ -25,6 +27,7 @@ pub(crate) const SIMAPRO: FormatFixtures = FormatFixtures {
     refused: &["bw2io_fixtures/invalid.txt", "bw_simapro_csv_fixtures/invalid.txt"],
     reimport: "ecobalyse_export/simapro_export.csv",
     directories: &[],
+    garbage: &["garbage.csv"],
 };
 
 pub(crate) const BRIGHTWAY: FormatFixtures = FormatFixtures {
@@ -37,6 +40,7 @@ pub(crate) const BRIGHTWAY: FormatFixtures = FormatFixtures {
     refused: &[],
     reimport: "bw2io_lcia_json/lcia_39_ecoinvent.zip",
     directories: &["bw_project"],
+    garbage: &["garbage.xlsx", "garbage.zip", "garbage.bw2package"],
 };
 
 fn extension_in(path: &std::path::Path, extensions: &[&str]) -> bool {
@@ -54,6 +58,7 @@ pub(crate) const ECOSPOLD2: FormatFixtures = FormatFixtures {
     refused: &[],
     reimport: "uslci_openlca_export_defective/uslci_fy18_q3_01_olca1_7_2.ecospold2.zip",
     directories: &["ecospold2matrix_fake_db", "volca_synthetic_edge"],
+    garbage: &["garbage.zip", "garbage.7z", "garbage.spold"],
 };
 
 pub(crate) const JSONLD: FormatFixtures = FormatFixtures {
@@ -63,6 +68,7 @@ pub(crate) const JSONLD: FormatFixtures = FormatFixtures {
     refused: &[],
     reimport: "bw2io_fixture_beef-cattle-finishing.zip",
     directories: &["bw2io_fixture_AWARE", "flcac_ipcc_method", "olca_schema_examples"],
+    garbage: &["garbage.zip"],
 };
 
 pub(crate) const ECOBALYSE: FormatFixtures = FormatFixtures {
@@ -72,6 +78,7 @@ pub(crate) const ECOBALYSE: FormatFixtures = FormatFixtures {
     refused: &[],
     reimport: "processes.json",
     directories: &[],
+    garbage: &["processes.json"],
 };
 
 fn files_under(folder: &std::path::Path, keep: fn(&std::path::Path) -> bool) -> Vec<PathBuf> {
@@ -108,6 +115,18 @@ pub(crate) async fn check_format_fixtures(db: &Db, format: &FormatFixtures) {
         } else {
             assert!(out.code == 0 || out.code == 1, "{relative}: exit {}\n{}\n{}", out.code, out.stdout, out.stderr);
         }
+    }
+    let scratch = tempfile::tempdir().expect("tempdir");
+    for name in format.garbage {
+        let path = scratch.path().join(name);
+        // Deterministic junk: not a valid container, document or table of any format.
+        let junk: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        std::fs::write(&path, &junk).expect("write garbage");
+        let before = count_entity_rows(db).await;
+        let out = ecoref(db, &["import", format.subcommand, path.to_str().expect("utf-8"), "--source", "garbage"]);
+        assert_eq!(out.code, 2, "{name}: {}\n{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(name), "{name}: error does not name the file: {}", out.stderr);
+        assert_eq!(count_entity_rows(db).await, before, "{name} wrote rows");
     }
     let path = folder.join(format.reimport);
     let args = ["import", format.subcommand, path.to_str().expect("utf-8"), "--source", "again"];
