@@ -10,6 +10,7 @@ mod logging;
 mod output;
 mod readers;
 mod release;
+mod snapshot;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -57,6 +58,9 @@ enum Command {
     Release(release::ReleaseCommand),
     #[command(flatten)]
     Link(link::LinkCommand),
+    /// Write or verify release snapshots (Parquet + manifest.json).
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCommand),
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +142,10 @@ async fn run(cli: Cli) -> Result<Outcome> {
         Command::Demo(args) => demo::run_demo(&cli.database_url, &args).await,
         Command::Release(command) => release::run(&connect(&cli.database_url).await?, command).await,
         Command::Link(command) => link::run(&connect(&cli.database_url).await?, command).await,
+        Command::Snapshot(snapshot::SnapshotCommand::Write(args)) => {
+            snapshot::write(&connect(&cli.database_url).await?, &args).await
+        }
+        Command::Snapshot(snapshot::SnapshotCommand::Verify(args)) => snapshot::verify(&args),
     }
 }
 

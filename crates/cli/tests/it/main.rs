@@ -35,6 +35,7 @@ macro_rules! on_both_backends {
 mod formats;
 mod links;
 mod release;
+mod snapshot;
 mod support;
 
 use serde_json::Value;

@@ -1,0 +1,312 @@
+//! The snapshot's tables as Arrow record batches: one flat row per entity, sorted by id (then dataset and source
+//! position), so the same release always gives the same rows in the same order.
+
+use crate::manifest::Manifest;
+use crate::{Error, Result};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array};
+use ecoref_model::{Classification, Dataset, Direction, ExchangeKind, FlowKind};
+use ecoref_store::{IdMigration, MethodContent};
+use std::sync::Arc;
+
+/// Every table a snapshot of this format holds, in manifest order.
+pub const TABLES: [&str; 9] = [
+    "processes",
+    "exchanges",
+    "flows",
+    "flow_properties",
+    "units",
+    "methods",
+    "factors",
+    "normalization_weighting",
+    "id_migrations",
+];
+
+/// What [`crate::write_snapshot`] writes: the manifest without its file list, the release's datasets
+/// (`source@N`, content), its method content and its id migrations.
+#[derive(Debug, Clone)]
+pub struct SnapshotData {
+    pub manifest_base: Manifest,
+    pub datasets: Vec<(String, Dataset)>,
+    pub method: Option<MethodContent>,
+    pub id_migrations: Vec<IdMigration>,
+}
+
+type Opt = Option<String>;
+
+fn text(values: Vec<String>) -> ArrayRef {
+    Arc::new(StringArray::from(values))
+}
+fn opt(values: Vec<Opt>) -> ArrayRef {
+    Arc::new(StringArray::from(values))
+}
+fn f64s(values: Vec<Option<f64>>) -> ArrayRef {
+    Arc::new(Float64Array::from(values))
+}
+fn bools(values: Vec<bool>) -> ArrayRef {
+    Arc::new(BooleanArray::from(values))
+}
+fn u32s(values: Vec<u32>) -> ArrayRef {
+    Arc::new(UInt32Array::from(values))
+}
+
+fn batch(table: &str, columns: Vec<(&str, ArrayRef, bool)>) -> Result<RecordBatch> {
+    RecordBatch::try_from_iter_with_nullable(columns)
+        .map_err(|source| Error::Arrow { file: format!("{table}.parquet"), source })
+}
+
+fn classification(classes: &[Classification]) -> Opt {
+    classes.first().map(|c| c.path.join(" / "))
+}
+
+fn direction(d: Option<Direction>) -> Opt {
+    d.map(|d| d.as_str().to_owned())
+}
+
+fn exchange_kind(k: Option<ExchangeKind>) -> Opt {
+    k.map(|k| k.as_str().to_owned())
+}
+
+fn flow_kind(k: Option<FlowKind>) -> Opt {
+    k.map(|k| k.as_str().to_owned())
+}
+
+fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// Sorts rows by `key` (stable, so equal keys keep source order) and turns them into columns with `columns`.
+fn sorted<R, K: Ord>(mut rows: Vec<R>, key: impl Fn(&R) -> K) -> Vec<R> {
+    rows.sort_by_key(|r| key(r));
+    rows
+}
+
+impl SnapshotData {
+    /// Every table of [`TABLES`], built from the data.
+    pub fn batches(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![
+            ("processes", self.processes()?),
+            ("exchanges", self.exchanges()?),
+            ("flows", self.flows()?),
+            ("flow_properties", self.flow_properties()?),
+            ("units", self.units()?),
+            ("methods", self.methods()?),
+            ("factors", self.factors()?),
+            ("normalization_weighting", self.normalization_weighting()?),
+            ("id_migrations", self.id_migrations()?),
+        ])
+    }
+
+    fn processes(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a str, u32, &'a ecoref_model::Process);
+        let rows = self
+            .datasets
+            .iter()
+            .flat_map(|(label, d)| d.processes.iter().enumerate().map(move |(i, p)| Row(label, position(i), p)));
+        let rows = sorted(rows.collect(), |r| (&r.2.id.id, &r.2.id.version, r.0, r.1));
+        let reference = |p: &ecoref_model::Process| p.reference_exchanges().next().map(|e| e.flow.id.clone());
+        batch(
+            "processes",
+            vec![
+                ("id", text(rows.iter().map(|r| r.2.id.id.clone()).collect()), false),
+                ("version", opt(rows.iter().map(|r| r.2.id.version.clone()).collect()), true),
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
+                ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
+                ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
+                ("process_type", opt(rows.iter().map(|r| r.2.process_type.clone()).collect()), true),
+                ("reference_year", opt(rows.iter().map(|r| r.2.reference_year.clone()).collect()), true),
+                ("classification", opt(rows.iter().map(|r| classification(&r.2.classifications)).collect()), true),
+                ("reference_flow_id", opt(rows.iter().map(|r| reference(r.2)).collect()), true),
+                ("n_exchanges", u32s(rows.iter().map(|r| position(r.2.exchanges.len())).collect()), false),
+            ],
+        )
+    }
+
+    fn exchanges(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a str, &'a ecoref_model::Process, u32, &'a ecoref_model::Exchange);
+        let rows = self.datasets.iter().flat_map(|(label, d)| {
+            d.processes.iter().flat_map(move |p| {
+                p.exchanges.iter().enumerate().map(move |(i, e)| Row(label.as_str(), p, position(i), e))
+            })
+        });
+        let rows = sorted(rows.collect(), |r| (&r.1.id.id, &r.1.id.version, r.0, r.2));
+        batch(
+            "exchanges",
+            vec![
+                ("process_id", text(rows.iter().map(|r| r.1.id.id.clone()).collect()), false),
+                ("process_version", opt(rows.iter().map(|r| r.1.id.version.clone()).collect()), true),
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("position", u32s(rows.iter().map(|r| r.2).collect()), false),
+                ("internal_id", text(rows.iter().map(|r| r.3.internal_id.clone()).collect()), false),
+                ("flow_id", text(rows.iter().map(|r| r.3.flow.id.clone()).collect()), false),
+                ("flow_version", opt(rows.iter().map(|r| r.3.flow.version.clone()).collect()), true),
+                ("direction", opt(rows.iter().map(|r| direction(r.3.direction)).collect()), true),
+                ("kind", opt(rows.iter().map(|r| exchange_kind(r.3.kind)).collect()), true),
+                ("is_reference", bools(rows.iter().map(|r| r.3.is_reference).collect()), false),
+                ("amount", f64s(rows.iter().map(|r| r.3.amount).collect()), true),
+                ("unit", opt(rows.iter().map(|r| r.3.unit.clone()).collect()), true),
+                ("provider_id", opt(rows.iter().map(|r| r.3.provider.as_ref().map(|p| p.id.clone())).collect()), true),
+                ("location", opt(rows.iter().map(|r| r.3.location.clone()).collect()), true),
+            ],
+        )
+    }
+
+    fn flows(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a str, u32, &'a ecoref_model::Flow);
+        let rows = self
+            .datasets
+            .iter()
+            .flat_map(|(label, d)| d.flows.iter().enumerate().map(move |(i, f)| Row(label, position(i), f)));
+        let rows = sorted(rows.collect(), |r| (&r.2.id.id, &r.2.id.version, r.0, r.1));
+        let reference_property =
+            |f: &ecoref_model::Flow| f.reference_flow_property().map(|p| p.flow_property.id.clone());
+        batch(
+            "flows",
+            vec![
+                ("id", text(rows.iter().map(|r| r.2.id.id.clone()).collect()), false),
+                ("version", opt(rows.iter().map(|r| r.2.id.version.clone()).collect()), true),
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
+                ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
+                ("kind", opt(rows.iter().map(|r| flow_kind(r.2.kind)).collect()), true),
+                ("cas", opt(rows.iter().map(|r| r.2.cas.clone()).collect()), true),
+                ("compartment", opt(rows.iter().map(|r| compartment(&r.2.compartment)).collect()), true),
+                ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
+                ("reference_flow_property_id", opt(rows.iter().map(|r| reference_property(r.2)).collect()), true),
+                ("reference_unit", opt(rows.iter().map(|r| r.2.reference_unit.clone()).collect()), true),
+            ],
+        )
+    }
+
+    fn flow_properties(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a str, u32, &'a ecoref_model::FlowProperty);
+        let rows = self
+            .datasets
+            .iter()
+            .flat_map(|(label, d)| d.flow_properties.iter().enumerate().map(move |(i, f)| Row(label, position(i), f)));
+        let rows = sorted(rows.collect(), |r| (&r.2.id.id, &r.2.id.version, r.0, r.1));
+        batch(
+            "flow_properties",
+            vec![
+                ("id", text(rows.iter().map(|r| r.2.id.id.clone()).collect()), false),
+                ("version", opt(rows.iter().map(|r| r.2.id.version.clone()).collect()), true),
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
+                ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
+                (
+                    "unit_group_id",
+                    opt(rows.iter().map(|r| r.2.unit_group.as_ref().map(|g| g.id.clone())).collect()),
+                    true,
+                ),
+                ("reference_unit", opt(rows.iter().map(|r| r.2.reference_unit.clone()).collect()), true),
+            ],
+        )
+    }
+
+    fn units(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a str, &'a ecoref_model::UnitGroup, u32, &'a ecoref_model::Unit);
+        let rows = self.datasets.iter().flat_map(|(label, d)| {
+            d.unit_groups
+                .iter()
+                .flat_map(move |g| g.units.iter().enumerate().map(move |(i, u)| Row(label.as_str(), g, position(i), u)))
+        });
+        let rows = sorted(rows.collect(), |r| (&r.1.id.id, &r.1.id.version, r.0, r.2));
+        batch(
+            "units",
+            vec![
+                ("unit_group_id", text(rows.iter().map(|r| r.1.id.id.clone()).collect()), false),
+                ("unit_group_version", opt(rows.iter().map(|r| r.1.id.version.clone()).collect()), true),
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("position", u32s(rows.iter().map(|r| r.2).collect()), false),
+                ("unit_group_name", text(rows.iter().map(|r| r.1.name.clone()).collect()), false),
+                ("name", text(rows.iter().map(|r| r.3.name.clone()).collect()), false),
+                ("factor", f64s(rows.iter().map(|r| r.3.factor).collect()), true),
+                ("is_reference", bools(rows.iter().map(|r| r.3.is_reference).collect()), false),
+            ],
+        )
+    }
+
+    fn indicators(&self) -> Vec<&ecoref_model::LciaMethod> {
+        let mut indicators: Vec<&ecoref_model::LciaMethod> =
+            self.method.iter().flat_map(|m| m.indicators.iter()).collect();
+        indicators.sort_by(|a, b| a.id.cmp(&b.id));
+        indicators
+    }
+
+    /// The release method's indicators (not every LCIA method data set of the datasets).
+    fn methods(&self) -> Result<RecordBatch> {
+        let rows = self.indicators();
+        batch(
+            "methods",
+            vec![
+                ("id", text(rows.iter().map(|m| m.id.id.clone()).collect()), false),
+                ("version", opt(rows.iter().map(|m| m.id.version.clone()).collect()), true),
+                ("name", text(rows.iter().map(|m| m.name.clone()).collect()), false),
+                ("methodologies", text(rows.iter().map(|m| m.methodologies.join("; ")).collect()), false),
+                ("impact_category", opt(rows.iter().map(|m| m.impact_category.clone()).collect()), true),
+                ("impact_indicator", opt(rows.iter().map(|m| m.impact_indicator.clone()).collect()), true),
+                ("unit", opt(rows.iter().map(|m| m.unit.clone()).collect()), true),
+                ("n_factors", u32s(rows.iter().map(|m| position(m.factors.len())).collect()), false),
+            ],
+        )
+    }
+
+    fn factors(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a ecoref_model::LciaMethod, u32, &'a ecoref_model::CharacterizationFactor);
+        let rows = self
+            .indicators()
+            .into_iter()
+            .flat_map(|m| m.factors.iter().enumerate().map(move |(i, f)| Row(m, position(i), f)));
+        let rows = sorted(rows.collect(), |r| (&r.0.id, &r.2.flow.id, r.2.direction, &r.2.location, r.1));
+        batch(
+            "factors",
+            vec![
+                ("method_id", text(rows.iter().map(|r| r.0.id.id.clone()).collect()), false),
+                ("method_version", opt(rows.iter().map(|r| r.0.id.version.clone()).collect()), true),
+                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
+                ("flow_id", text(rows.iter().map(|r| r.2.flow.id.clone()).collect()), false),
+                ("flow_version", opt(rows.iter().map(|r| r.2.flow.version.clone()).collect()), true),
+                ("flow_name", opt(rows.iter().map(|r| r.2.flow.description.clone()).collect()), true),
+                ("direction", opt(rows.iter().map(|r| direction(r.2.direction)).collect()), true),
+                ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
+                ("value", f64s(rows.iter().map(|r| Some(r.2.value)).collect()), false),
+            ],
+        )
+    }
+
+    fn normalization_weighting(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a ecoref_model::NormalizationWeightingSet, u32, &'a ecoref_model::NormalizationWeighting);
+        let rows = self.method.iter().flat_map(|m| {
+            m.nw_sets.iter().flat_map(|s| s.entries.iter().enumerate().map(move |(i, e)| Row(s, position(i), e)))
+        });
+        let rows = sorted(rows.collect(), |r| (&r.0.name, &r.0.method, &r.2.category, r.1));
+        batch(
+            "normalization_weighting",
+            vec![
+                ("set_name", text(rows.iter().map(|r| r.0.name.clone()).collect()), false),
+                ("method", opt(rows.iter().map(|r| r.0.method.clone()).collect()), true),
+                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
+                ("category", text(rows.iter().map(|r| r.2.category.clone()).collect()), false),
+                ("normalization", f64s(rows.iter().map(|r| r.2.normalization).collect()), true),
+                ("normalization_is_factor", bools(rows.iter().map(|r| r.2.normalization_is_factor).collect()), false),
+                ("weighting", f64s(rows.iter().map(|r| r.2.weighting).collect()), true),
+            ],
+        )
+    }
+
+    fn id_migrations(&self) -> Result<RecordBatch> {
+        let rows = sorted(self.id_migrations.iter().collect(), |m| (&m.old_id, &m.new_id));
+        batch(
+            "id_migrations",
+            vec![
+                ("old_id", text(rows.iter().map(|m| m.old_id.clone()).collect()), false),
+                ("new_id", text(rows.iter().map(|m| m.new_id.clone()).collect()), false),
+                ("reason", text(rows.iter().map(|m| m.reason.clone()).collect()), false),
+            ],
+        )
+    }
+}
+
+fn compartment(path: &[String]) -> Opt {
+    (!path.is_empty()).then(|| path.join(" / "))
+}
