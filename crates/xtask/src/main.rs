@@ -1,6 +1,8 @@
 //! `cargo xtask <task>`: the two README commands (`demo`, `test`) and the fuzz runner, in plain Rust so a
 //! fresh machine needs nothing but cargo.
 
+mod bench;
+
 use std::net::{TcpStream, ToSocketAddrs};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
@@ -13,13 +15,16 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  demo            build ecoref and import the bundled ILCD sample into .ecoref/\n  \
                  test            fmt check, clippy, then every test (PostgreSQL ones when a server answers)\n  \
-                 fuzz T [SECS]   run the cargo-fuzz target T (needs the nightly toolchain and cargo-fuzz)"
+                 fuzz T [SECS]   run the cargo-fuzz target T (needs the nightly toolchain and cargo-fuzz)\n  \
+                 bench [--size N] [--seed S] [--skip-brightway] [--skip-postgres] [--no-doc]\n                  \
+                 generated ecoinvent-scale system: ecoref import vs psql \\copy and Brightway; appends docs/benchmarks.md"
             );
             return ExitCode::from(2);
         }
