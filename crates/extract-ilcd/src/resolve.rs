@@ -2,7 +2,7 @@
 //! kinds, units along exchange → flow → flow property → unit group, and dangling-reference warnings.
 
 use crate::datasets::{Document, Entity, Kind, ParsedDataSet, Target, is_uuid};
-use ecoref_extract_support::NotLoaded;
+use ecoref_extract_support::{NotLoaded, compare_versions};
 use ecoref_model::{Dataset, Diagnostic, ExchangeKind, FlowKind};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -256,40 +256,5 @@ fn resolve_units_and_kinds(
             }
             diagnostics.push(diagnostic);
         }
-    }
-}
-
-/// Compares ILCD versions `NN.NN.NNN` numerically, part by part; a missing version is the oldest. Parts that are
-/// not numbers compare as text after the numeric ones.
-pub(crate) fn compare_versions(a: Option<&str>, b: Option<&str>) -> Ordering {
-    match (a, b) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-        (Some(a), Some(b)) => {
-            let key = |v: &str| -> Vec<(u64, String)> {
-                v.trim()
-                    .split('.')
-                    .map(|p| match p.parse::<u64>() {
-                        Ok(n) => (n, String::new()),
-                        Err(_) => (u64::MAX, p.to_owned()),
-                    })
-                    .collect()
-            };
-            key(a).cmp(&key(b)).then_with(|| a.cmp(b))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(compare_versions(Some("02.00.000"), Some("01.10.000")), Ordering::Greater);
-        assert_eq!(compare_versions(Some("01.00.010"), Some("01.00.9")), Ordering::Greater);
-        assert_eq!(compare_versions(Some("01.00.000"), Some("01.00.000")), Ordering::Equal);
-        assert_eq!(compare_versions(None, Some("00.00.000")), Ordering::Less);
     }
 }

@@ -3,7 +3,7 @@
 //! dangling-reference diagnostics (one summary per process or impact category).
 
 use crate::entities::{CategoryInfo, Document, ImpactMethod, Item, LocationInfo, Parsed};
-use ecoref_extract_support::NotLoaded;
+use ecoref_extract_support::{NotLoaded, compare_versions};
 use ecoref_model::{Dataset, Diagnostic, ExchangeKind, FlowKind};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -331,37 +331,10 @@ fn resolve_methods(
     }
 }
 
-/// Compares openLCA versions `NN.NN.NNN` numerically, part by part; a missing version is the oldest.
-fn compare_versions(a: Option<&str>, b: Option<&str>) -> Ordering {
-    match (a, b) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-        (Some(a), Some(b)) => {
-            let key = |v: &str| -> Vec<(u64, String)> {
-                v.trim()
-                    .split('.')
-                    .map(|p| match p.parse::<u64>() {
-                        Ok(n) => (n, String::new()),
-                        Err(_) => (u64::MAX, p.to_owned()),
-                    })
-                    .collect()
-            };
-            key(a).cmp(&key(b)).then_with(|| a.cmp(b))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ecoref_model::EntityId;
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(compare_versions(Some("00.00.042"), Some("00.00.9")), Ordering::Greater);
-        assert_eq!(compare_versions(None, Some("00.00.000")), Ordering::Less);
-    }
 
     #[test]
     fn category_paths_follow_parents_and_survive_cycles() {

@@ -23,6 +23,7 @@ mod not_loaded;
 mod options;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod version;
 pub mod xml;
 mod zip_archive;
 
@@ -32,4 +33,5 @@ pub use input::{Input, InputFile, open_input};
 pub use limit::{ByteBudget, read_at_most};
 pub use not_loaded::NotLoaded;
 pub use options::{Limits, OnInvalid, Progress};
+pub use version::compare_versions;
 pub use zip_archive::{ZipContainer, is_unsafe_entry_name};
