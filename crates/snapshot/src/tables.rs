@@ -4,7 +4,7 @@
 use crate::manifest::Manifest;
 use crate::{Error, Result};
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array};
-use ecoref_model::{Classification, Dataset, Direction, ExchangeKind, FlowKind};
+use ecoref_model::{Classification, Dataset, Direction, EntityId, ExchangeKind, FlowKind};
 use ecoref_store::{IdMigration, MethodContent};
 use std::sync::Arc;
 
@@ -80,6 +80,32 @@ fn sorted<R, K: Ord>(mut rows: Vec<R>, key: impl Fn(&R) -> K) -> Vec<R> {
     rows
 }
 
+/// One top-level entity of a release: its dataset label (`source@N`), its position in that dataset's list, the
+/// entity itself.
+struct Row<'a, T>(&'a str, u32, &'a T);
+
+impl SnapshotData {
+    /// Every entity of one list across the release's datasets, sorted by id and version, then dataset and source
+    /// position (stable, so equal keys keep source order).
+    fn top_level<'a, T>(&'a self, list: fn(&Dataset) -> &[T], id: fn(&T) -> &EntityId) -> Vec<Row<'a, T>> {
+        let rows = self
+            .datasets
+            .iter()
+            .flat_map(|(label, d)| list(d).iter().enumerate().map(move |(i, e)| Row(label.as_str(), position(i), e)));
+        sorted(rows.collect(), |r| (&id(r.2).id, &id(r.2).version, r.0, r.1))
+    }
+}
+
+/// The leading columns of every top-level table: id, version, dataset, position.
+fn key_columns<T>(rows: &[Row<'_, T>], id: fn(&T) -> &EntityId) -> Vec<(&'static str, ArrayRef, bool)> {
+    vec![
+        ("id", text(rows.iter().map(|r| id(r.2).id.clone()).collect()), false),
+        ("version", opt(rows.iter().map(|r| id(r.2).version.clone()).collect()), true),
+        ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+        ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
+    ]
+}
+
 impl SnapshotData {
     /// Every table of [`TABLES`], built from the data.
     pub fn batches(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
@@ -97,28 +123,24 @@ impl SnapshotData {
     }
 
     fn processes(&self) -> Result<RecordBatch> {
-        struct Row<'a>(&'a str, u32, &'a ecoref_model::Process);
-        let rows = self
-            .datasets
-            .iter()
-            .flat_map(|(label, d)| d.processes.iter().enumerate().map(move |(i, p)| Row(label, position(i), p)));
-        let rows = sorted(rows.collect(), |r| (&r.2.id.id, &r.2.id.version, r.0, r.1));
+        let id: fn(&ecoref_model::Process) -> &EntityId = |e| &e.id;
+        let rows = self.top_level(|d| &d.processes, id);
         let reference = |p: &ecoref_model::Process| p.reference_exchanges().next().map(|e| e.flow.id.clone());
         batch(
             "processes",
-            vec![
-                ("id", text(rows.iter().map(|r| r.2.id.id.clone()).collect()), false),
-                ("version", opt(rows.iter().map(|r| r.2.id.version.clone()).collect()), true),
-                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
-                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
-                ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
-                ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
-                ("process_type", opt(rows.iter().map(|r| r.2.process_type.clone()).collect()), true),
-                ("reference_year", opt(rows.iter().map(|r| r.2.reference_year.clone()).collect()), true),
-                ("classification", opt(rows.iter().map(|r| classification(&r.2.classifications)).collect()), true),
-                ("reference_flow_id", opt(rows.iter().map(|r| reference(r.2)).collect()), true),
-                ("n_exchanges", u32s(rows.iter().map(|r| position(r.2.exchanges.len())).collect()), false),
-            ],
+            [
+                key_columns(&rows, id),
+                vec![
+                    ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
+                    ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
+                    ("process_type", opt(rows.iter().map(|r| r.2.process_type.clone()).collect()), true),
+                    ("reference_year", opt(rows.iter().map(|r| r.2.reference_year.clone()).collect()), true),
+                    ("classification", opt(rows.iter().map(|r| classification(&r.2.classifications)).collect()), true),
+                    ("reference_flow_id", opt(rows.iter().map(|r| reference(r.2)).collect()), true),
+                    ("n_exchanges", u32s(rows.iter().map(|r| position(r.2.exchanges.len())).collect()), false),
+                ],
+            ]
+            .concat(),
         )
     }
 
@@ -152,54 +174,46 @@ impl SnapshotData {
     }
 
     fn flows(&self) -> Result<RecordBatch> {
-        struct Row<'a>(&'a str, u32, &'a ecoref_model::Flow);
-        let rows = self
-            .datasets
-            .iter()
-            .flat_map(|(label, d)| d.flows.iter().enumerate().map(move |(i, f)| Row(label, position(i), f)));
-        let rows = sorted(rows.collect(), |r| (&r.2.id.id, &r.2.id.version, r.0, r.1));
+        let id: fn(&ecoref_model::Flow) -> &EntityId = |e| &e.id;
+        let rows = self.top_level(|d| &d.flows, id);
         let reference_property =
             |f: &ecoref_model::Flow| f.reference_flow_property().map(|p| p.flow_property.id.clone());
         batch(
             "flows",
-            vec![
-                ("id", text(rows.iter().map(|r| r.2.id.id.clone()).collect()), false),
-                ("version", opt(rows.iter().map(|r| r.2.id.version.clone()).collect()), true),
-                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
-                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
-                ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
-                ("kind", opt(rows.iter().map(|r| flow_kind(r.2.kind)).collect()), true),
-                ("cas", opt(rows.iter().map(|r| r.2.cas.clone()).collect()), true),
-                ("compartment", opt(rows.iter().map(|r| compartment(&r.2.compartment)).collect()), true),
-                ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
-                ("reference_flow_property_id", opt(rows.iter().map(|r| reference_property(r.2)).collect()), true),
-                ("reference_unit", opt(rows.iter().map(|r| r.2.reference_unit.clone()).collect()), true),
-            ],
+            [
+                key_columns(&rows, id),
+                vec![
+                    ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
+                    ("kind", opt(rows.iter().map(|r| flow_kind(r.2.kind)).collect()), true),
+                    ("cas", opt(rows.iter().map(|r| r.2.cas.clone()).collect()), true),
+                    ("compartment", opt(rows.iter().map(|r| compartment(&r.2.compartment)).collect()), true),
+                    ("location", opt(rows.iter().map(|r| r.2.location.clone()).collect()), true),
+                    ("reference_flow_property_id", opt(rows.iter().map(|r| reference_property(r.2)).collect()), true),
+                    ("reference_unit", opt(rows.iter().map(|r| r.2.reference_unit.clone()).collect()), true),
+                ],
+            ]
+            .concat(),
         )
     }
 
     fn flow_properties(&self) -> Result<RecordBatch> {
-        struct Row<'a>(&'a str, u32, &'a ecoref_model::FlowProperty);
-        let rows = self
-            .datasets
-            .iter()
-            .flat_map(|(label, d)| d.flow_properties.iter().enumerate().map(move |(i, f)| Row(label, position(i), f)));
-        let rows = sorted(rows.collect(), |r| (&r.2.id.id, &r.2.id.version, r.0, r.1));
+        let id: fn(&ecoref_model::FlowProperty) -> &EntityId = |e| &e.id;
+        let rows = self.top_level(|d| &d.flow_properties, id);
         batch(
             "flow_properties",
-            vec![
-                ("id", text(rows.iter().map(|r| r.2.id.id.clone()).collect()), false),
-                ("version", opt(rows.iter().map(|r| r.2.id.version.clone()).collect()), true),
-                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
-                ("position", u32s(rows.iter().map(|r| r.1).collect()), false),
-                ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
-                (
-                    "unit_group_id",
-                    opt(rows.iter().map(|r| r.2.unit_group.as_ref().map(|g| g.id.clone())).collect()),
-                    true,
-                ),
-                ("reference_unit", opt(rows.iter().map(|r| r.2.reference_unit.clone()).collect()), true),
-            ],
+            [
+                key_columns(&rows, id),
+                vec![
+                    ("name", text(rows.iter().map(|r| r.2.name.clone()).collect()), false),
+                    (
+                        "unit_group_id",
+                        opt(rows.iter().map(|r| r.2.unit_group.as_ref().map(|g| g.id.clone())).collect()),
+                        true,
+                    ),
+                    ("reference_unit", opt(rows.iter().map(|r| r.2.reference_unit.clone()).collect()), true),
+                ],
+            ]
+            .concat(),
         )
     }
 
