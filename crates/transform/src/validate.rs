@@ -104,6 +104,11 @@ pub fn compute_validation_report(dataset: &Dataset, inputs: ValidationInputs<'_>
     }
     let processes: HashMap<&str, &ecoref_model::Process> =
         dataset.processes.iter().map(|p| (p.id.id.as_str(), p)).collect();
+    // First flow of each id, as `Dataset::flow` finds it, without a linear scan per link.
+    let mut flows: HashMap<&str, &ecoref_model::Flow> = HashMap::new();
+    for flow in &dataset.flows {
+        flows.entry(flow.id.id.as_str()).or_insert(flow);
+    }
     for process in &dataset.processes {
         for exchange in process.reference_exchanges() {
             if !exchange.amount.is_some_and(|a| a > 0.0) {
@@ -136,7 +141,7 @@ pub fn compute_validation_report(dataset: &Dataset, inputs: ValidationInputs<'_>
             let provided_unit =
                 provider.reference_exchanges().find(|r| r.flow.id == exchange.flow.id).and_then(|r| r.unit.as_deref());
             let (Some(from), Some(to)) = (exchange.unit.as_deref(), provided_unit) else { continue };
-            if units.convert_flow_amount(dataset.flow(&exchange.flow.id), 1.0, from, to).is_none() {
+            if units.convert_flow_amount(flows.get(exchange.flow.id.as_str()).copied(), 1.0, from, to).is_none() {
                 report.unit_problems.push(UnitProblem {
                     process: process.id.clone(),
                     exchange: exchange.internal_id.clone(),
