@@ -44,8 +44,7 @@ pub(crate) async fn list_runs(store: &Store, limit: u32, json: bool) -> Result<O
 }
 
 pub(crate) async fn show_run(store: &Store, id: i64, json: bool) -> Result<Outcome> {
-    let runs = store.list_runs(u32::MAX).await?;
-    let run = runs.into_iter().find(|r| r.id.0 == id).ok_or_else(|| anyhow!("no import run {id}"))?;
+    let run = store.find_run(RunId(id)).await?.ok_or_else(|| anyhow!("no import run {id}"))?;
     let diagnostics = store.run_diagnostics(RunId(id)).await?;
     if json {
         let value = serde_json::json!({ "run": run, "diagnostics": diagnostics });

@@ -645,6 +645,22 @@ impl Store {
         Ok(runs)
     }
 
+    /// One import run, with its inputs.
+    pub async fn find_run(&self, run: RunId) -> Result<Option<RunSummary>> {
+        let row: Option<RunRow> = with_pool!(self, |pool, dialect| {
+            let sql = format!("SELECT {columns} FROM import_run r WHERE r.id = $1", columns = run_columns(dialect));
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(run.0)
+                .fetch_optional(pool)
+                .await
+                .doing(|| format!("read import_run {run}"))?
+        });
+        match row {
+            Some(row) => Ok(Some(self.read_run_summary(row).await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn read_run_summary(&self, row: RunRow) -> Result<RunSummary> {
         let inputs: Vec<(String, String, i64)> = with_pool!(self, |pool, _dialect| {
             sqlx::query_as("SELECT name, sha256, size_bytes FROM import_input WHERE run_id = $1 ORDER BY seq")

@@ -79,6 +79,17 @@ async fn check_import_reimport_and_inspect(db: &Db) {
     assert_eq!(input["size_bytes"], 639_359);
     assert_eq!(input["sha256"].as_str().map(str::len), Some(64));
 
+    let first_run = runs[2]["id"].as_i64().expect("run id").to_string();
+    let one = ecoref(db, &["runs", "--id", &first_run, "--json"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    let one: Value = serde_json::from_str(&one.stdout).expect("runs --id --json prints JSON");
+    assert_eq!(one["run"]["status"], "succeeded");
+    assert_eq!(one["run"]["inputs"][0]["name"], "tiangong_subset_ILCD.zip");
+    assert!(one["diagnostics"].as_array().is_some_and(|d| d.len() >= 8), "{}", one["diagnostics"]);
+    let missing = ecoref(db, &["runs", "--id", "999999"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no import run 999999"), "{}", missing.stderr);
+
     let datasets = ecoref(db, &["datasets"]);
     assert_eq!(datasets.code, 0, "{}", datasets.stderr);
     assert!(datasets.stdout.contains("tiangong@1"), "{}", datasets.stdout);
