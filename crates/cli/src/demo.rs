@@ -30,7 +30,13 @@ pub(crate) async fn run_demo(database_url: &str, args: &DemoArgs) -> Result<Outc
     println!("ecoref demo: importing {} into {}\n", path.display(), redact_url(database_url));
     let store = crate::connect(database_url).await?;
     let import = IlcdArgs {
-        common: CommonArgs { path, source: "tiangong-sample".into(), force: false, json: false },
+        common: CommonArgs {
+            path,
+            source: "tiangong-sample".into(),
+            force: false,
+            json: false,
+            licence_class: crate::import::LicenceClass::Open,
+        },
         on_invalid: OnInvalidArg::Fail,
         max_entry_mib: 256,
     };

@@ -30,6 +30,26 @@ pub(crate) struct CommonArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Licence class of the data: `restricted` sources (ecoinvent, …) show detailed indicators only to token
+    /// holders in the API; everyone sees their single scores.
+    #[arg(long, value_enum, default_value_t = LicenceClass::Open)]
+    pub(crate) licence_class: LicenceClass,
+}
+
+/// Who may see a source's detailed indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LicenceClass {
+    Open,
+    Restricted,
+}
+
+impl LicenceClass {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            LicenceClass::Open => "open",
+            LicenceClass::Restricted => "restricted",
+        }
+    }
 }
 
 /// What an import did, printed as text or JSON.
@@ -52,6 +72,9 @@ pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn
     let mut inputs = hash_inputs(&args.path)?;
     for extra in reader.extra_inputs(&args.path) {
         inputs.extend(hash_inputs(&extra)?);
+    }
+    for input in &mut inputs {
+        input.licence_class = Some(args.licence_class.as_str().to_owned());
     }
     let new_run = NewRun {
         source_name: args.source.clone(),
@@ -222,7 +245,7 @@ fn hash_file(path: &Path, name: &str) -> Result<InputFile> {
     let mut writer = Sha256Writer::new();
     io::copy(&mut file, &mut writer).with_context(|| format!("cannot read {}", path.display()))?;
     let (sha256, size_bytes): (Sha256Hex, u64) = writer.finish();
-    Ok(InputFile { name: name.to_string(), sha256: sha256.0, size_bytes })
+    Ok(InputFile { name: name.to_string(), sha256: sha256.0, size_bytes, url: None, licence_class: None })
 }
 
 /// `ECOREF_FAULT=fail_after_rows=N` or `pause_after_rows=N:MILLISECONDS` injects a failure or a pause inside

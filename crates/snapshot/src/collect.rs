@@ -27,6 +27,13 @@ pub async fn collect_release(store: &Store, name: &str) -> Result<SnapshotData> 
             version_number: member.version_number,
             content_hash: version.map(|v| v.content_hash.clone()).unwrap_or_default(),
             counts: version.map(|v| v.counts).unwrap_or_default(),
+            licence_class: if run
+                .is_some_and(|r| r.inputs.iter().any(|i| i.licence_class.as_deref() == Some("restricted")))
+            {
+                "restricted".to_owned()
+            } else {
+                "open".to_owned()
+            },
             import_run: run.map(|r| RunInfo {
                 reader_name: r.reader_name.clone(),
                 reader_version: r.reader_version.clone(),

@@ -56,6 +56,9 @@ pub struct SourceInfo {
     /// The dataset version's content hash (sha256 of its canonical model).
     pub content_hash: String,
     pub counts: Counts,
+    /// `open` or `restricted` (any input of the import run marked restricted): who may see the detailed
+    /// indicators of this source's processes.
+    pub licence_class: String,
     /// The import run that created the dataset version.
     pub import_run: Option<RunInfo>,
 }

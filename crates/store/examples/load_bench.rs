@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             reader_name: "load_bench".into(),
             reader_version: "0".into(),
             options: String::new(),
-            inputs: vec![InputFile { name: salt.clone(), sha256: salt, size_bytes: 0 }],
+            inputs: vec![InputFile { name: salt.clone(), sha256: salt, size_bytes: 0, url: None, licence_class: None }],
         })
         .await?;
     let started = Instant::now();

@@ -490,13 +490,16 @@ impl Store {
             .doing(|| "insert into import_run".to_owned())?;
             for (seq, input) in run.inputs.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO import_input (run_id, seq, name, sha256, size_bytes) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO import_input (run_id, seq, name, sha256, size_bytes, url, licence) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(id)
                 .bind(seq as i64)
                 .bind(&input.name)
                 .bind(&input.sha256)
                 .bind(i64::try_from(input.size_bytes).unwrap_or(i64::MAX))
+                .bind(&input.url)
+                .bind(&input.licence_class)
                 .execute(&mut *tx)
                 .await
                 .doing(|| "insert into import_input".to_owned())?;
@@ -662,12 +665,15 @@ impl Store {
     }
 
     async fn read_run_summary(&self, row: RunRow) -> Result<RunSummary> {
-        let inputs: Vec<(String, String, i64)> = with_pool!(self, |pool, _dialect| {
-            sqlx::query_as("SELECT name, sha256, size_bytes FROM import_input WHERE run_id = $1 ORDER BY seq")
-                .bind(row.id)
-                .fetch_all(pool)
-                .await
-                .doing(|| format!("read import_input of run {}", row.id))?
+        type InputRow = (String, String, i64, Option<String>, Option<String>);
+        let inputs: Vec<InputRow> = with_pool!(self, |pool, _dialect| {
+            sqlx::query_as(
+                "SELECT name, sha256, size_bytes, url, licence FROM import_input WHERE run_id = $1 ORDER BY seq",
+            )
+            .bind(row.id)
+            .fetch_all(pool)
+            .await
+            .doing(|| format!("read import_input of run {}", row.id))?
         });
         let counts = row.counts.as_deref().map(|json| parse_counts("import_run", json)).transpose()?;
         Ok(RunSummary {
@@ -688,10 +694,12 @@ impl Store {
             dataset_version: row.dataset_version_id.map(DatasetVersionId),
             inputs: inputs
                 .into_iter()
-                .map(|(name, sha256, size_bytes)| InputFile {
+                .map(|(name, sha256, size_bytes, url, licence_class)| InputFile {
                     name,
                     sha256,
                     size_bytes: u64::try_from(size_bytes).unwrap_or(0),
+                    url,
+                    licence_class,
                 })
                 .collect(),
         })

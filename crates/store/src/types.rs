@@ -34,6 +34,13 @@ pub struct InputFile {
     /// Lowercase hex sha256 of the file's bytes.
     pub sha256: String,
     pub size_bytes: u64,
+    /// Where the file was fetched from, when it came from a URL (credentials never included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Licence class of the data: `open` (anyone may see detailed indicators) or `restricted` (only token
+    /// holders may); `None` when the importer did not say (treated as open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_class: Option<String>,
 }
 
 /// What a run is about to do, recorded by [`crate::Store::start_run`].

@@ -222,7 +222,13 @@ pub(crate) fn new_run(source_name: &str, sha256: &str) -> NewRun {
         reader_name: "ecoref-extract-ilcd".into(),
         reader_version: "0.1.0".into(),
         options: "on_invalid=fail".into(),
-        inputs: vec![InputFile { name: format!("{source_name}.zip"), sha256: sha256.into(), size_bytes: 639_359 }],
+        inputs: vec![InputFile {
+            name: format!("{source_name}.zip"),
+            sha256: sha256.into(),
+            size_bytes: 639_359,
+            url: None,
+            licence_class: None,
+        }],
     }
 }
 
