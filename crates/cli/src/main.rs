@@ -8,9 +8,13 @@ mod inspect;
 mod link;
 mod logging;
 mod output;
+mod pipeline;
 mod readers;
 mod release;
+mod score;
+mod serve;
 mod snapshot;
+mod token;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,7 +27,7 @@ pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://.ecoref/ecoref.sqlite";
 
 #[derive(Debug, Parser)]
 #[command(name = "ecoref", version, about = "LCA reference data: import, version, inspect")]
-struct Cli {
+pub(crate) struct Cli {
     /// Database URL: postgres://… for a team server, sqlite://path for a file.
     #[arg(long, global = true, env = "ECOREF_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
@@ -61,6 +65,18 @@ enum Command {
     /// Write or verify release snapshots (Parquet + manifest.json).
     #[command(subcommand)]
     Snapshot(snapshot::SnapshotCommand),
+    /// Declarative import pipelines (pipelines/<name>.toml): run, plan, list.
+    #[command(subcommand)]
+    Pipeline(pipeline::PipelineCommand),
+    /// Score a product (a bill of items, JSON or TOML) on a release's snapshot.
+    Score(score::ScoreArgs),
+    /// Every process × every indicator of a release's snapshot, as CSV or Parquet.
+    Impacts(score::ImpactsArgs),
+    /// Serve the HTTP JSON API over the snapshots of a directory (listens on $PORT).
+    Serve(serve::ServeArgs),
+    /// API tokens for the detailed indicators of restricted sources: create, revoke, list.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 #[derive(Debug, Args)]
@@ -98,7 +114,9 @@ pub(crate) enum Outcome {
 fn main() -> ExitCode {
     exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
-    logging::init(cli.log_format, cli.verbose);
+    // A server logs its requests (info) unless told otherwise.
+    let verbose = if matches!(cli.command, Command::Serve(_)) { cli.verbose.max(1) } else { cli.verbose };
+    logging::init(cli.log_format, verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -117,7 +135,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<Outcome> {
+pub(crate) async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Import(format) => {
             let store = connect(&cli.database_url).await?;
@@ -146,6 +164,11 @@ async fn run(cli: Cli) -> Result<Outcome> {
             snapshot::write(&connect(&cli.database_url).await?, &args).await
         }
         Command::Snapshot(snapshot::SnapshotCommand::Verify(args)) => snapshot::verify(&args),
+        Command::Pipeline(command) => pipeline::run(&cli.database_url, command).await,
+        Command::Score(args) => score::score(&args, &cli.database_url).await,
+        Command::Impacts(args) => score::impacts(&args, &cli.database_url).await,
+        Command::Serve(args) => serve::run(&cli.database_url, &args).await,
+        Command::Token(command) => token::run(&connect(&cli.database_url).await?, command).await,
     }
 }
 

@@ -59,18 +59,55 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<Outcome> {
 }
 
 pub(crate) async fn write(store: &Store, args: &WriteArgs) -> Result<Outcome> {
-    let data = ecoref_snapshot::collect_release(store, &args.release)
+    let mut data = ecoref_snapshot::collect_release(store, &args.release)
         .await
         .with_context(|| format!("cannot snapshot release {}", args.release))?;
+    let impacts = ecoref_score::add_process_impacts(&mut data)
+        .with_context(|| format!("cannot compute the process impacts of release {}", args.release))?;
     let (dir, manifest) = ecoref_snapshot::write_snapshot(&data, &args.out)
         .with_context(|| format!("cannot write the snapshot of {} under {}", args.release, args.out.display()))?;
     if args.json.json {
-        let value = serde_json::json!({ "dir": dir.display().to_string(), "manifest": manifest });
+        let value = serde_json::json!({ "dir": dir.display().to_string(), "manifest": manifest, "impacts": impacts });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!("snapshot of {} written to {}", manifest.release.name, dir.display());
         for file in &manifest.files {
             println!("  {:<32} {:>9} rows  {}", file.name, file.rows, file.sha256);
+        }
+        match &impacts {
+            Some(report) => {
+                println!(
+                    "process impacts: {} processes × {} indicators (build {:.3} s, factorize {:.3} s, all-process \
+                     impacts {:.3} s; {} blocks, largest {}); matrix sha256 {}",
+                    report.n_activities,
+                    manifest.method.as_ref().map_or(0, |m| m.n_indicators),
+                    report.seconds_build,
+                    report.seconds_factorize,
+                    report.seconds_all_process_impacts,
+                    report.n_blocks,
+                    report.largest_block,
+                    report.matrix_hash
+                );
+                let b = &report.build;
+                for (what, list) in [
+                    ("processes without a reference product", &b.no_reference),
+                    ("multi-output processes (first product only; allocate before release)", &b.multi_output),
+                    ("exchanges whose unit does not convert (left out)", &b.unit_mismatches),
+                    ("links to providers outside the release (left out)", &b.dangling_links),
+                    ("weighting categories matching no indicator", &b.unresolved_weighting_categories),
+                ] {
+                    if !list.is_empty() {
+                        let shown: Vec<&str> = list.iter().take(5).map(String::as_str).collect();
+                        println!(
+                            "  warning: {} {what}: {}{}",
+                            list.len(),
+                            shown.join(", "),
+                            if list.len() > 5 { ", …" } else { "" }
+                        );
+                    }
+                }
+            }
+            None => println!("process impacts: not computed (the release has no method)"),
         }
     }
     Ok(Outcome::Ok)

@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 
 /// The methodology every Ecobalyse indicator belongs to.
 pub const METHODOLOGY: &str = "EF 3.1 (Ecobalyse)";
-/// Metadata key of a set: the factor from points to the stored unit (Ecobalyse stores µPt: 1e6).
-pub const SCORE_SCALE_KEY: &str = "score_scale";
-/// Metadata key prefix of a set: `correction.<indicator>` = `sub*weight; sub*weight` (toxicity corrections).
-pub const CORRECTION_PREFIX: &str = "correction.";
+pub use ecoref_model::{CORRECTION_PREFIX, SCORE_SCALE_KEY};
 
 /// What `impacts.json` defines.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -370,6 +370,13 @@ pub struct LciaMethod {
     pub metadata: Metadata,
 }
 
+/// Metadata key of a [`NormalizationWeightingSet`]: the factor from points to the stored unit (Ecobalyse stores
+/// µPt: `1000000`); absent means 1.
+pub const SCORE_SCALE_KEY: &str = "score_scale";
+/// Metadata key prefix of a [`NormalizationWeightingSet`]: `correction.<category>` = `sub*weight; sub*weight`, a
+/// category computed from sub-indicators (Ecobalyse's corrected toxicities, e.g. `etf-o*2; etf-i*1`).
+pub const CORRECTION_PREFIX: &str = "correction.";
+
 /// A normalization and weighting set over impact categories (EF 3.1 PEF, Ecobalyse `ecs`, a SimaPro method's
 /// "Normalization-Weighting set").
 #[derive(Debug, Clone, Default, PartialEq, PartialOrd, Serialize, Deserialize)]

@@ -90,8 +90,27 @@ pub async fn collect_release(store: &Store, name: &str) -> Result<SnapshotData> 
             compression: "snappy".to_owned(),
             max_row_group_rows: MAX_ROW_GROUP_ROWS as u64,
         },
-        tables_not_written: vec!["process_impacts".to_owned()],
+        tables_not_written: Vec::new(),
         files: Vec::new(),
     };
-    Ok(SnapshotData { manifest_base, datasets, method: content, id_migrations: detail.id_migrations.clone() })
+    // The link sets and flow mapping sets the release was validated with at publication: computing from the
+    // snapshot uses exactly these, never a re-linking.
+    let mut links = Vec::new();
+    let mut flow_mappings = Vec::new();
+    for input in &detail.validated_with {
+        let set = store.load_link_set(input.link_set).await?;
+        links.push((input.dataset.clone(), set.output.table.links));
+        if let Some(mapping) = input.flow_mapping_set {
+            flow_mappings.push((input.dataset.clone(), store.load_flow_mapping_set(mapping).await?.mapping));
+        }
+    }
+    Ok(SnapshotData {
+        manifest_base,
+        datasets,
+        method: content,
+        id_migrations: detail.id_migrations.clone(),
+        links,
+        flow_mappings,
+        extra: Vec::new(),
+    })
 }

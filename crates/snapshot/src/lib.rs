@@ -14,7 +14,7 @@ pub use collect::collect_release;
 pub use manifest::{
     FileEntry, MANIFEST_FILE, Manifest, MethodInfo, ReleaseInfo, RunInfo, SourceInfo, ValidationInfo, WriterInfo,
 };
-pub use tables::{SnapshotData, TABLES};
+pub use tables::{PROCESS_IMPACTS, SnapshotData, TABLES};
 
 use arrow_array::RecordBatch;
 use ecoref_model::Sha256Hex;
@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the snapshot layout (tables, columns, manifest); bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The ecoref version written into manifests and Parquet `created_by`.
 pub const ECOREF_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Rows per Parquet row group (fixed, part of the determinism contract).
@@ -82,6 +82,11 @@ fn created_by() -> String {
     format!("ecoref-snapshot {ECOREF_VERSION}")
 }
 
+/// Encodes one table as Parquet bytes with the snapshot's fixed writer settings (deterministic).
+pub fn encode_parquet(file: &str, batch: &RecordBatch) -> Result<Vec<u8>> {
+    encode(file, batch)
+}
+
 /// Encodes one table as Parquet bytes.
 fn encode(file: &str, batch: &RecordBatch) -> Result<Vec<u8>> {
     let parquet = |source| Error::Parquet { file: file.to_owned(), source };
@@ -107,7 +112,9 @@ pub fn write_snapshot(data: &SnapshotData, out_dir: &Path) -> Result<(PathBuf, M
     }
     std::fs::create_dir_all(&staging).map_err(io(format!("create {}", staging.display())))?;
     let mut manifest = data.manifest_base.clone();
-    for (table, batch) in data.batches()? {
+    let extra = data.extra.iter().map(|(table, batch)| (table.as_str(), batch.clone()));
+    let batches: Vec<(&str, RecordBatch)> = data.batches()?.into_iter().chain(extra).collect();
+    for (table, batch) in batches {
         let file = format!("{table}.parquet");
         let bytes = encode(&file, &batch)?;
         let path = staging.join(&file);

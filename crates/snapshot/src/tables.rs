@@ -4,12 +4,16 @@
 use crate::manifest::Manifest;
 use crate::{Error, Result};
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array};
-use ecoref_model::{Classification, Dataset, Direction, EntityId, ExchangeKind, FlowKind};
+use ecoref_model::{
+    CORRECTION_PREFIX, Classification, Dataset, Direction, EntityId, ExchangeKind, FlowKind, SCORE_SCALE_KEY,
+};
 use ecoref_store::{IdMigration, MethodContent};
+use ecoref_transform::{ExchangeLink, FlowMapping};
 use std::sync::Arc;
 
-/// Every table a snapshot of this format holds, in manifest order.
-pub const TABLES: [&str; 9] = [
+/// Every table a snapshot of this format writes from the release's data, in manifest order. Computed tables
+/// (`process_impacts`, see [`PROCESS_IMPACTS`]) follow them.
+pub const TABLES: [&str; 12] = [
     "processes",
     "exchanges",
     "flows",
@@ -19,7 +23,13 @@ pub const TABLES: [&str; 9] = [
     "factors",
     "normalization_weighting",
     "id_migrations",
+    "links",
+    "flow_mappings",
+    "lcia_results",
 ];
+
+/// The computed table of aggregated impacts (every process × every indicator), added by the compute side.
+pub const PROCESS_IMPACTS: &str = "process_impacts";
 
 /// What [`crate::write_snapshot`] writes: the manifest without its file list, the release's datasets
 /// (`source@N`, content), its method content and its id migrations.
@@ -29,6 +39,12 @@ pub struct SnapshotData {
     pub datasets: Vec<(String, Dataset)>,
     pub method: Option<MethodContent>,
     pub id_migrations: Vec<IdMigration>,
+    /// The links each dataset (`source@N`) was validated with at publication.
+    pub links: Vec<(String, Vec<ExchangeLink>)>,
+    /// The elementary-flow mapping of each dataset onto the method's flows.
+    pub flow_mappings: Vec<(String, FlowMapping)>,
+    /// Computed tables written after the data tables (e.g. `process_impacts`), in this order.
+    pub extra: Vec<(String, RecordBatch)>,
 }
 
 type Opt = Option<String>;
@@ -119,7 +135,73 @@ impl SnapshotData {
             ("factors", self.factors()?),
             ("normalization_weighting", self.normalization_weighting()?),
             ("id_migrations", self.id_migrations()?),
+            ("links", self.links()?),
+            ("flow_mappings", self.flow_mappings()?),
+            ("lcia_results", self.lcia_results()?),
         ])
+    }
+
+    /// One row per linked technosphere exchange: the consumer (dataset, process, exchange) and its provider.
+    fn links(&self) -> Result<RecordBatch> {
+        let rows = self.links.iter().flat_map(|(label, links)| links.iter().map(move |l| (label.as_str(), l)));
+        let rows = sorted(rows.collect(), |(label, l)| (*label, &l.process, &l.exchange));
+        batch(
+            "links",
+            vec![
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("process_id", text(rows.iter().map(|r| r.1.process.id.clone()).collect()), false),
+                ("process_version", opt(rows.iter().map(|r| r.1.process.version.clone()).collect()), true),
+                ("exchange", text(rows.iter().map(|r| r.1.exchange.clone()).collect()), false),
+                ("flow_id", text(rows.iter().map(|r| r.1.flow.clone()).collect()), false),
+                ("provider_id", text(rows.iter().map(|r| r.1.provider.id.clone()).collect()), false),
+                ("provider_version", opt(rows.iter().map(|r| r.1.provider.version.clone()).collect()), true),
+                (
+                    "provider_dataset",
+                    text(rows.iter().map(|r| r.1.provider_dataset.clone().unwrap_or_else(|| r.0.to_owned())).collect()),
+                    false,
+                ),
+                ("rule", text(rows.iter().map(|r| r.1.rule.as_str().to_owned()).collect()), false),
+            ],
+        )
+    }
+
+    /// One row per mapped elementary flow of a dataset: its flow and the method flow the factors name.
+    fn flow_mappings(&self) -> Result<RecordBatch> {
+        let rows = self.flow_mappings.iter().flat_map(|(label, m)| m.entries.iter().map(move |e| (label.as_str(), e)));
+        let rows = sorted(rows.collect(), |(label, e)| (*label, &e.source_flow));
+        batch(
+            "flow_mappings",
+            vec![
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("source_flow", text(rows.iter().map(|r| r.1.source_flow.clone()).collect()), false),
+                ("target_flow", text(rows.iter().map(|r| r.1.target_flow.clone()).collect()), false),
+                ("rule", text(rows.iter().map(|r| r.1.rule.as_str().to_owned()).collect()), false),
+                ("confidence", f64s(rows.iter().map(|r| Some(r.1.confidence)).collect()), false),
+            ],
+        )
+    }
+
+    /// Aggregated LCIA results the sources publish per process (Ecobalyse, EF aggregated data sets).
+    fn lcia_results(&self) -> Result<RecordBatch> {
+        struct Row<'a>(&'a str, &'a ecoref_model::Process, u32, &'a ecoref_model::LciaResult);
+        let rows = self.datasets.iter().flat_map(|(label, d)| {
+            d.processes.iter().flat_map(move |p| {
+                p.lcia_results.iter().enumerate().map(move |(i, r)| Row(label.as_str(), p, position(i), r))
+            })
+        });
+        let rows = sorted(rows.collect(), |r| (&r.1.id.id, &r.1.id.version, r.0, r.2));
+        batch(
+            "lcia_results",
+            vec![
+                ("process_id", text(rows.iter().map(|r| r.1.id.id.clone()).collect()), false),
+                ("process_version", opt(rows.iter().map(|r| r.1.id.version.clone()).collect()), true),
+                ("dataset", text(rows.iter().map(|r| r.0.to_owned()).collect()), false),
+                ("position", u32s(rows.iter().map(|r| r.2).collect()), false),
+                ("method_id", text(rows.iter().map(|r| r.3.method.id.clone()).collect()), false),
+                ("method_name", opt(rows.iter().map(|r| r.3.method.description.clone()).collect()), true),
+                ("amount", f64s(rows.iter().map(|r| r.3.amount).collect()), true),
+            ],
+        )
     }
 
     fn processes(&self) -> Result<RecordBatch> {
@@ -304,6 +386,8 @@ impl SnapshotData {
                 ("normalization", f64s(rows.iter().map(|r| r.2.normalization).collect()), true),
                 ("normalization_is_factor", bools(rows.iter().map(|r| r.2.normalization_is_factor).collect()), false),
                 ("weighting", f64s(rows.iter().map(|r| r.2.weighting).collect()), true),
+                ("scale", f64s(rows.iter().map(|r| Some(set_scale(r.0))).collect()), false),
+                ("correction", opt(rows.iter().map(|r| set_correction(r.0, &r.2.category)).collect()), true),
             ],
         )
     }
@@ -319,6 +403,20 @@ impl SnapshotData {
             ],
         )
     }
+}
+
+/// The set's score scale (metadata [`SCORE_SCALE_KEY`], 1 when absent or unreadable).
+fn set_scale(set: &ecoref_model::NormalizationWeightingSet) -> f64 {
+    set.metadata
+        .get(SCORE_SCALE_KEY)
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite())
+        .unwrap_or(1.0)
+}
+
+/// The correction formula of one category of the set (metadata `correction.<category>`).
+fn set_correction(set: &ecoref_model::NormalizationWeightingSet, category: &str) -> Opt {
+    set.metadata.get(&format!("{CORRECTION_PREFIX}{category}")).cloned()
 }
 
 fn compartment(path: &[String]) -> Opt {

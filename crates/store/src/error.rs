@@ -83,6 +83,18 @@ pub enum Error {
     LinkSetNotFound(LinkSetId),
     #[error("flow mapping set {0} does not exist")]
     FlowMappingSetNotFound(FlowMappingSetId),
+    #[error("an active API token is already named {0}: revoke it first or choose another name")]
+    ApiTokenExists(String),
+    #[error("no API token with {0}")]
+    ApiTokenNotFound(String),
+    #[error("the API token with {0} is already revoked")]
+    ApiTokenRevoked(String),
+    #[error("cannot use the pipeline lock file {path}")]
+    LockFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Raised by [`crate::LoadOptions::fail_after_rows`] (tests only).
     #[error("injected fault after {0} rows")]
     InjectedFault(u64),

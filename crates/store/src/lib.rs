@@ -12,15 +12,18 @@
 //! - link sets and flow mapping sets ([`links`]) are insert-only and content-hashed; a published release names
 //!   the ones it was validated with;
 //! - the dataset is turned into rows once ([`rows`]); PostgreSQL consumes them with `COPY`, SQLite with
-//!   prepared multi-row inserts. Nothing goes through sqlx's `Any` driver.
+//!   prepared multi-row inserts. Nothing goes through sqlx's `Any` driver. A packed dataset
+//!   ([`ecoref_model::PackedDataset`]) is loaded process by process from its packed records.
 
 mod diff;
 mod error;
 mod links;
 mod pg;
+mod pipeline;
 mod release;
 mod rows;
 mod sqlite;
+mod tokens;
 mod types;
 
 pub use diff::{
@@ -33,17 +36,20 @@ pub use links::{
     FlowMappingSetId, FlowMappingSetSummary, LinkSetId, LinkSetSummary, NewFlowMappingSet, NewLinkSet, SaveOutcome,
     StoredFlowMappingSet, StoredLinkSet, flow_mapping_set_inputs_key, link_set_inputs_key,
 };
+pub use pipeline::{NewPipelineRun, PipelineLock, PipelineRunId, PipelineRunStatus, PipelineRunSummary};
 pub use release::{
     DiffTarget, IdMigration, MethodContent, MethodVersionId, MethodVersionSummary, NewMethodVersion, NewRelease,
     RegisterOutcome, ReleaseDataset, ReleaseDetail, ReleaseEdit, ReleaseId, ReleaseSummary, TagEvent, TagMove,
     TagSummary, UnlinkedExchange, ValidationInput, ValidationReport, resolve_id,
 };
+pub use tokens::{ApiTokenId, ApiTokenRef, ApiTokenSummary};
 pub use types::{
     DatasetVersionId, DatasetVersionSummary, ExchangeRow, InputFile, LoadOptions, LoadOutcome, NewRun, ProcessDetail,
     ProcessSummary, RunId, RunSummary,
 };
 
 use crate::error::Context;
+pub use crate::rows::DatasetRef;
 use crate::rows::{Cell, ColumnType, ReadEntity, Table};
 use ecoref_model::{Counts, Dataset, Diagnostic, Exchange, Flow, Process};
 use serde::de::DeserializeOwned;
@@ -137,6 +143,23 @@ macro_rules! with_pool {
             }
         }
     };
+    // With a fourth name, `$write_entities` is bound to the backend's entity-table writer.
+    ($store:expr, |$pool:ident, $dialect:ident, $write:ident, $write_entities:ident| $body:expr) => {
+        match $store {
+            Store::Postgres($pool) => {
+                let $dialect = Dialect::Postgres;
+                let $write = $crate::pg::write_rows;
+                let $write_entities = $crate::pg::write_entity_rows;
+                $body
+            }
+            Store::Sqlite($pool) => {
+                let $dialect = Dialect::Sqlite;
+                let $write = $crate::sqlite::write_rows;
+                let $write_entities = $crate::sqlite::write_entity_rows;
+                $body
+            }
+        }
+    };
 }
 
 pub(crate) use with_pool;
@@ -192,9 +215,10 @@ macro_rules! finish_failed {
     }};
 }
 
-/// Writes rows with the backend's bulk path: `$write` is `pg::write_rows` or `sqlite::write_rows`.
+/// Writes rows with the backend's bulk path: `$write` is `pg::write_rows` or `sqlite::write_rows`,
+/// `$write_entities` `pg::write_entity_rows` or `sqlite::write_entity_rows`.
 macro_rules! load_in_transaction {
-    ($tx:ident, $dialect:ident, $write:path, $args:expr) => {{
+    ($tx:ident, $dialect:ident, $write:path, $write_entities:path, $args:expr) => {{
         let LoadArgs { run, source_name, dataset, content_hash, diagnostics, n_rejected, options } = $args;
         require_running!($tx, run);
         let n_diagnostics = diagnostics.len() as i64;
@@ -258,11 +282,11 @@ macro_rules! load_in_transaction {
             let mut fault = FaultPlan::from_options(options);
             fault.check().await?;
             for table in rows::ENTITY_TABLES {
-                let n = $write(
+                let n = $write_entities(
                     &mut *$tx,
                     table.name,
                     &table.column_names(),
-                    rows::entity_rows(table, dataset, id),
+                    rows::EntityRows::new(table, dataset, id),
                     &mut fault,
                 )
                 .await?;
@@ -294,7 +318,7 @@ macro_rules! load_in_transaction {
 pub(crate) struct LoadArgs<'a> {
     pub(crate) run: RunId,
     pub(crate) source_name: &'a str,
-    pub(crate) dataset: &'a Dataset,
+    pub(crate) dataset: DatasetRef<'a>,
     pub(crate) content_hash: &'a ecoref_model::ContentHash,
     pub(crate) diagnostics: &'a [Diagnostic],
     pub(crate) n_rejected: u64,
@@ -318,10 +342,27 @@ impl FaultPlan {
         FaultPlan { n_rows: 0, fail_after_rows: options.fail_after_rows, pause_after_rows: options.pause_after_rows }
     }
 
-    /// Call after each row written.
-    pub(crate) async fn after_row(&mut self) -> Result<()> {
-        self.n_rows += 1;
-        self.check().await
+    /// Call after each unit of `n` rows written; fires when the configured count is reached within it.
+    pub(crate) async fn after_rows(&mut self, n: u64) -> Result<()> {
+        let before = self.n_rows;
+        self.n_rows += n;
+        let reached = |limit: u64| before < limit && limit <= self.n_rows;
+        if let Some(limit) = self.fail_after_rows
+            && reached(limit)
+        {
+            return Err(Error::InjectedFault(limit));
+        }
+        if let Some((limit, pause)) = self.pause_after_rows
+            && reached(limit)
+        {
+            tracing::warn!(
+                n_rows = limit,
+                pause_ms = pause.as_millis() as u64,
+                "Fault injection: pausing inside the load transaction."
+            );
+            tokio::time::sleep(pause).await;
+        }
+        Ok(())
     }
 
     async fn check(&mut self) -> Result<()> {
@@ -562,30 +603,32 @@ impl Store {
         })
     }
 
-    /// Loads `dataset` as the content of `run`, in one transaction. Identical content (same content hash) is
-    /// not stored again: the run then finishes `unchanged` and points at the existing version. Otherwise a new
-    /// dataset version (next version number for `source_name`) is inserted with all its rows, and the run
-    /// finishes `succeeded`. Diagnostics are recorded either way. On error nothing is written and the run stays
-    /// `running`: call [`Store::fail_run`].
-    pub async fn load(
+    /// Loads `dataset` (a [`Dataset`], a packed one or a reader's [`ecoref_model::DatasetContent`]) as the
+    /// content of `run`, in one transaction. Identical content (same content hash) is not stored again: the run
+    /// then finishes `unchanged` and points at the existing version. Otherwise a new dataset version (next
+    /// version number for `source_name`) is inserted with all its rows, and the run finishes `succeeded`.
+    /// Diagnostics are recorded either way. On error nothing is written and the run stays `running`: call
+    /// [`Store::fail_run`].
+    pub async fn load<'d>(
         &self,
         run: RunId,
         source_name: &str,
-        dataset: &Dataset,
+        dataset: impl Into<DatasetRef<'d>>,
         diagnostics: &[Diagnostic],
         n_rejected: u64,
         options: &LoadOptions,
     ) -> Result<LoadOutcome> {
+        let dataset: DatasetRef<'d> = dataset.into();
         let started = std::time::Instant::now();
         let content_hash = dataset.content_hash();
         let args =
             LoadArgs { run, source_name, dataset, content_hash: &content_hash, diagnostics, n_rejected, options };
         // One transaction; loads (and every other writer) queue behind each other on the write lock.
-        let outcome = with_pool!(self, |pool, dialect, write_rows| {
+        let outcome = with_pool!(self, |pool, dialect, write_rows, write_entity_rows| {
             let mut tx =
                 pool.begin_with(dialect.begin_write()).await.doing(|| "begin the load transaction".to_owned())?;
             lock_writers!(tx, dialect, "take the load lock");
-            let outcome = load_in_transaction!(tx, dialect, write_rows, args);
+            let outcome = load_in_transaction!(tx, dialect, write_rows, write_entity_rows, args);
             tx.commit().await.doing(|| format!("commit the load of run {}", args.run))?;
             outcome
         });

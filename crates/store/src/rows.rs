@@ -1,14 +1,16 @@
-//! Row building shared by both backends: a dataset is turned into typed cells once (PostgreSQL COPY and SQLite
-//! prepared inserts consume the same rows), and rows read back are turned into the model again.
+//! Row building shared by both backends: a dataset is turned into typed cells once, pushed into a [`RowSink`]
+//! (PostgreSQL COPY text or SQLite prepared inserts), and rows read back are turned into the model again.
 //!
 //! Every entity table has `dataset_version_id`, an optional `<parent>_ordinal`, its own `ordinal` (position in
-//! the source list), typed key columns, and `detail`: the JSON of every model field that has no column. Row
-//! building goes through `serde_json::Value`, so a field added to the model lands in `detail` without a
-//! migration and nothing the model holds is lost.
+//! the source list), typed key columns, and `detail`: the JSON of every model field that has no column, keys
+//! sorted (what `serde_json::Value` prints). Rows are built from each entity's packed form
+//! ([`ecoref_model::packed`]: the serde data of the entity, generic over its fields), so a field added to the
+//! model lands in `detail` without a migration and nothing the model holds is lost; a packed dataset's
+//! processes are read where they lie, one at a time.
 
 use crate::error::{Error, Result};
-use ecoref_model::{Dataset, Diagnostic, Flow, LciaMethod, Process, UnitGroup};
-use serde::Serialize;
+use ecoref_model::packed::{self, Item, Packer, Record, Value as Packed};
+use ecoref_model::{Dataset, DatasetContent, Diagnostic, PackedDataset};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -68,6 +70,19 @@ enum Field {
     Reference(&'static str),
 }
 
+/// The entity list of a dataset a table's rows come from (child tables: the list of their parents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    UnitGroups,
+    FlowProperties,
+    Flows,
+    Processes,
+    LciaMethods,
+    Sources,
+    Contacts,
+    NormalizationWeightingSets,
+}
+
 /// The shape of one entity table.
 #[derive(Debug)]
 pub(crate) struct Table {
@@ -77,6 +92,9 @@ pub(crate) struct Table {
     fields: &'static [Field],
     /// JSON keys stored in child tables, left out of `detail`.
     children: &'static [&'static str],
+    /// Where the rows come from: the entities of `list`, or (child tables) the elements of `child_key` in each.
+    list: List,
+    child_key: Option<&'static str>,
 }
 
 impl Table {
@@ -114,19 +132,29 @@ impl Table {
 
 use Field::{Bool, EntityId, Real, Reference, Text};
 
-pub(crate) const UNIT_GROUP: Table =
-    Table { name: "unit_group", parent_column: None, fields: &[EntityId, Text("name")], children: &["units"] };
+pub(crate) const UNIT_GROUP: Table = Table {
+    name: "unit_group",
+    parent_column: None,
+    fields: &[EntityId, Text("name")],
+    children: &["units"],
+    list: List::UnitGroups,
+    child_key: None,
+};
 pub(crate) const UNIT: Table = Table {
     name: "unit",
     parent_column: Some("unit_group_ordinal"),
     fields: &[Text("internal_id"), Text("name"), Real("factor"), Bool("is_reference"), Text("comment")],
     children: &[],
+    list: List::UnitGroups,
+    child_key: Some("units"),
 };
 pub(crate) const FLOW_PROPERTY: Table = Table {
     name: "flow_property",
     parent_column: None,
     fields: &[EntityId, Text("name"), Reference("unit_group"), Text("reference_unit")],
     children: &[],
+    list: List::FlowProperties,
+    child_key: None,
 };
 pub(crate) const FLOW: Table = Table {
     name: "flow",
@@ -142,12 +170,16 @@ pub(crate) const FLOW: Table = Table {
         Text("reference_unit"),
     ],
     children: &["flow_properties"],
+    list: List::Flows,
+    child_key: None,
 };
 pub(crate) const FLOW_FLOW_PROPERTY: Table = Table {
     name: "flow_flow_property",
     parent_column: Some("flow_ordinal"),
     fields: &[Text("internal_id"), Reference("flow_property"), Real("mean_value"), Bool("is_reference")],
     children: &[],
+    list: List::Flows,
+    child_key: Some("flow_properties"),
 };
 pub(crate) const PROCESS: Table = Table {
     name: "process",
@@ -161,6 +193,8 @@ pub(crate) const PROCESS: Table = Table {
         Text("description"),
     ],
     children: &["exchanges", "lcia_results"],
+    list: List::Processes,
+    child_key: None,
 };
 pub(crate) const EXCHANGE: Table = Table {
     name: "exchange",
@@ -181,12 +215,16 @@ pub(crate) const EXCHANGE: Table = Table {
         Text("comment"),
     ],
     children: &[],
+    list: List::Processes,
+    child_key: Some("exchanges"),
 };
 pub(crate) const LCIA_RESULT: Table = Table {
     name: "lcia_result",
     parent_column: Some("process_ordinal"),
     fields: &[Reference("method"), Real("amount"), Reference("unit_group")],
     children: &[],
+    list: List::Processes,
+    child_key: Some("lcia_results"),
 };
 pub(crate) const LCIA_METHOD: Table = Table {
     name: "lcia_method",
@@ -200,24 +238,32 @@ pub(crate) const LCIA_METHOD: Table = Table {
         Text("unit"),
     ],
     children: &["factors"],
+    list: List::LciaMethods,
+    child_key: None,
 };
 pub(crate) const CHARACTERIZATION_FACTOR: Table = Table {
     name: "characterization_factor",
     parent_column: Some("lcia_method_ordinal"),
     fields: &[Reference("flow"), Text("direction"), Real("value"), Text("location"), Text("data_derivation")],
     children: &[],
+    list: List::LciaMethods,
+    child_key: Some("factors"),
 };
 pub(crate) const SOURCE: Table = Table {
     name: "source",
     parent_column: None,
     fields: &[EntityId, Text("name"), Text("citation"), Text("publication_type")],
     children: &[],
+    list: List::Sources,
+    child_key: None,
 };
 pub(crate) const CONTACT: Table = Table {
     name: "contact",
     parent_column: None,
     fields: &[EntityId, Text("name"), Text("short_name"), Text("email"), Text("www")],
     children: &[],
+    list: List::Contacts,
+    child_key: None,
 };
 /// Entries (a few dozen per set) stay in `detail`: they are always read together with their set.
 pub(crate) const NORMALIZATION_WEIGHTING_SET: Table = Table {
@@ -225,6 +271,8 @@ pub(crate) const NORMALIZATION_WEIGHTING_SET: Table = Table {
     parent_column: None,
     fields: &[Text("name"), Text("method")],
     children: &[],
+    list: List::NormalizationWeightingSets,
+    child_key: None,
 };
 
 /// Entity tables in insertion order (parents before children).
@@ -245,7 +293,7 @@ pub(crate) const ENTITY_TABLES: [&Table; 13] = [
 ];
 
 /// Every table of the schema, for [`crate::Store::count_rows`].
-pub(crate) const ALL_TABLES: [&str; 32] = [
+pub(crate) const ALL_TABLES: [&str; 34] = [
     "import_run",
     "import_input",
     "import_diagnostic",
@@ -278,48 +326,211 @@ pub(crate) const ALL_TABLES: [&str; 32] = [
     "flow_mapping_entry",
     "flow_mapping_unmapped",
     "release_validation_input",
+    "api_token",
+    "pipeline_run",
 ];
 
 /// A stream of rows for one table.
 pub(crate) type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Cell>>> + Send + 'a>;
 
-/// The rows of one entity table for `dataset`, in source order.
-pub(crate) fn entity_rows<'a>(table: &'static Table, dataset: &'a Dataset, dataset_version_id: i64) -> Rows<'a> {
-    let dv = dataset_version_id;
-    match table.name {
-        "unit_group" => top_level(table, dv, dataset.unit_groups.iter().map(unit_group_header)),
-        "unit" => children(table, dv, &dataset.unit_groups, |g: &UnitGroup| &g.units),
-        "flow_property" => top_level(table, dv, dataset.flow_properties.iter()),
-        "flow" => top_level(table, dv, dataset.flows.iter().map(flow_header)),
-        "flow_flow_property" => children(table, dv, &dataset.flows, |f: &Flow| &f.flow_properties),
-        "process" => top_level(table, dv, dataset.processes.iter().map(process_header)),
-        "exchange" => children(table, dv, &dataset.processes, |p: &Process| &p.exchanges),
-        "lcia_result" => children(table, dv, &dataset.processes, |p: &Process| &p.lcia_results),
-        "lcia_method" => top_level(table, dv, dataset.lcia_methods.iter().map(lcia_method_header)),
-        "characterization_factor" => children(table, dv, &dataset.lcia_methods, |m: &LciaMethod| &m.factors),
-        "source" => top_level(table, dv, dataset.sources.iter()),
-        "contact" => top_level(table, dv, dataset.contacts.iter()),
-        "normalization_weighting_set" => top_level(table, dv, dataset.normalization_weighting_sets.iter()),
-        other => unreachable!("no entity table named {other}"),
+/// Receives rows a cell at a time, in column order (the backends' bulk writers implement it).
+pub(crate) trait RowSink {
+    fn null(&mut self);
+    fn int(&mut self, n: i64);
+    fn real(&mut self, x: f64);
+    fn bool(&mut self, b: bool);
+    fn text(&mut self, text: &str);
+    fn end_row(&mut self);
+
+    fn cell(&mut self, cell: &Cell) {
+        match cell {
+            Cell::Null => self.null(),
+            Cell::Int(n) => self.int(*n),
+            Cell::Real(x) => self.real(*x),
+            Cell::Bool(b) => self.bool(*b),
+            Cell::Text(text) => self.text(text),
+        }
     }
 }
 
-fn top_level<'a, T, I>(table: &'static Table, dv: i64, entities: I) -> Rows<'a>
-where
-    T: Serialize,
-    I: Iterator<Item = T> + Send + 'a,
-{
-    Box::new(entities.enumerate().map(move |(ordinal, entity)| build_row(table, dv, None, ordinal, &entity)))
+/// Rows as owned cells, one flat list (SQLite binds them; tests compare them).
+#[derive(Debug, Default)]
+pub(crate) struct CellRows {
+    pub(crate) cells: Vec<Cell>,
+    pub(crate) n_rows: usize,
 }
 
-fn children<'a, P, C>(table: &'static Table, dv: i64, parents: &'a [P], list: fn(&P) -> &Vec<C>) -> Rows<'a>
-where
-    P: Sync,
-    C: Serialize + Sync + 'a,
-{
-    Box::new(parents.iter().enumerate().flat_map(move |(parent, p)| {
-        list(p).iter().enumerate().map(move |(ordinal, child)| build_row(table, dv, Some(parent), ordinal, child))
-    }))
+impl RowSink for CellRows {
+    fn null(&mut self) {
+        self.cells.push(Cell::Null);
+    }
+    fn int(&mut self, n: i64) {
+        self.cells.push(Cell::Int(n));
+    }
+    fn real(&mut self, x: f64) {
+        self.cells.push(Cell::Real(x));
+    }
+    fn bool(&mut self, b: bool) {
+        self.cells.push(Cell::Bool(b));
+    }
+    fn text(&mut self, text: &str) {
+        self.cells.push(Cell::Text(text.to_owned()));
+    }
+    fn end_row(&mut self) {
+        self.n_rows += 1;
+    }
+    fn cell(&mut self, cell: &Cell) {
+        self.cells.push(cell.clone());
+    }
+}
+
+/// A dataset to load: whole, or with packed processes ([`PackedDataset`]).
+#[derive(Debug, Clone, Copy)]
+pub enum DatasetRef<'a> {
+    Whole(&'a Dataset),
+    Packed(&'a PackedDataset),
+}
+
+impl<'a> From<&'a Dataset> for DatasetRef<'a> {
+    fn from(dataset: &'a Dataset) -> Self {
+        DatasetRef::Whole(dataset)
+    }
+}
+
+impl<'a> From<&'a PackedDataset> for DatasetRef<'a> {
+    fn from(packed: &'a PackedDataset) -> Self {
+        DatasetRef::Packed(packed)
+    }
+}
+
+impl<'a> From<&'a DatasetContent> for DatasetRef<'a> {
+    fn from(content: &'a DatasetContent) -> Self {
+        match content {
+            DatasetContent::Whole(dataset) => DatasetRef::Whole(dataset),
+            DatasetContent::Packed(packed) => DatasetRef::Packed(packed),
+        }
+    }
+}
+
+impl DatasetRef<'_> {
+    pub fn counts(&self) -> ecoref_model::Counts {
+        match self {
+            DatasetRef::Whole(dataset) => dataset.counts(),
+            DatasetRef::Packed(packed) => packed.counts(),
+        }
+    }
+
+    /// The content hash: computed for a whole dataset, the one a packed dataset carries.
+    pub fn content_hash(&self) -> ecoref_model::ContentHash {
+        match self {
+            DatasetRef::Whole(dataset) => dataset.content_hash(),
+            DatasetRef::Packed(packed) => packed.content_hash().clone(),
+        }
+    }
+
+    /// Entities of `list` (processes come from the packed records of a packed dataset).
+    fn len(&self, list: List) -> usize {
+        let dataset = match self {
+            DatasetRef::Whole(dataset) => dataset,
+            DatasetRef::Packed(packed) if list == List::Processes => return packed.n_processes(),
+            DatasetRef::Packed(packed) => packed.others(),
+        };
+        match list {
+            List::UnitGroups => dataset.unit_groups.len(),
+            List::FlowProperties => dataset.flow_properties.len(),
+            List::Flows => dataset.flows.len(),
+            List::Processes => dataset.processes.len(),
+            List::LciaMethods => dataset.lcia_methods.len(),
+            List::Sources => dataset.sources.len(),
+            List::Contacts => dataset.contacts.len(),
+            List::NormalizationWeightingSets => dataset.normalization_weighting_sets.len(),
+        }
+    }
+}
+
+/// The packed record of entity `idx` of `list`: packed by `packer` (whole datasets), or as stored.
+fn entity_record<'x>(
+    dataset: DatasetRef<'x>,
+    list: List,
+    idx: usize,
+    packer: &'x mut Packer,
+) -> std::result::Result<&'x [u8], packed::PackError> {
+    let whole = match dataset {
+        DatasetRef::Packed(packed) if list == List::Processes => {
+            return packed.packed_processes().nth(idx).ok_or_else(|| {
+                packed::PackError::Malformed(format!("no packed process {idx} of {}", packed.n_processes()))
+            });
+        }
+        DatasetRef::Packed(packed) => packed.others(),
+        DatasetRef::Whole(dataset) => dataset,
+    };
+    let missing = || packed::PackError::Malformed(format!("no entity {idx} in {list:?}"));
+    match list {
+        List::UnitGroups => packer.pack(whole.unit_groups.get(idx).ok_or_else(missing)?),
+        List::FlowProperties => packer.pack(whole.flow_properties.get(idx).ok_or_else(missing)?),
+        List::Flows => packer.pack(whole.flows.get(idx).ok_or_else(missing)?),
+        List::Processes => packer.pack(whole.processes.get(idx).ok_or_else(missing)?),
+        List::LciaMethods => packer.pack(whole.lcia_methods.get(idx).ok_or_else(missing)?),
+        List::Sources => packer.pack(whole.sources.get(idx).ok_or_else(missing)?),
+        List::Contacts => packer.pack(whole.contacts.get(idx).ok_or_else(missing)?),
+        List::NormalizationWeightingSets => {
+            packer.pack(whole.normalization_weighting_sets.get(idx).ok_or_else(missing)?)
+        }
+    }
+}
+
+/// The rows of one entity table, produced a unit at a time: one top-level entity, or all the children of one
+/// parent (the exchanges of a process), in source order.
+#[derive(Debug)]
+pub(crate) struct EntityRows<'a> {
+    table: &'static Table,
+    dataset: DatasetRef<'a>,
+    dataset_version_id: i64,
+    next: usize,
+    packer: Packer,
+    detail: Vec<u8>,
+}
+
+impl<'a> EntityRows<'a> {
+    pub(crate) fn new(table: &'static Table, dataset: DatasetRef<'a>, dataset_version_id: i64) -> Self {
+        EntityRows { table, dataset, dataset_version_id, next: 0, packer: Packer::new(), detail: Vec::new() }
+    }
+
+    /// True when no row can come (no entity, or no parent).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.dataset.len(self.table.list) == 0
+    }
+
+    /// Writes the rows of the next unit into `sink` and returns how many; `None` once every unit is written.
+    pub(crate) fn next_unit(&mut self, sink: &mut impl RowSink) -> Result<Option<u64>> {
+        let table = self.table;
+        let idx = self.next;
+        if idx >= self.dataset.len(table.list) {
+            return Ok(None);
+        }
+        self.next += 1;
+        let encode = |detail: String| Error::Encode { table: table.name, detail };
+        let bytes =
+            entity_record(self.dataset, table.list, idx, &mut self.packer).map_err(|e| encode(e.to_string()))?;
+        let record = Record::parse(bytes).map_err(|e| encode(e.to_string()))?;
+        let root = record.root();
+        let dv = self.dataset_version_id;
+        let Some(key) = table.child_key else {
+            write_row(table, dv, None, idx, root, sink, &mut self.detail)?;
+            return Ok(Some(1));
+        };
+        let children = match root.get(key).map(|v| v.item()) {
+            Some(Item::Seq(children)) => children,
+            Some(Item::Null) | None => return Ok(Some(0)),
+            Some(_) => return Err(encode(format!("{key}: expected a list"))),
+        };
+        let mut n_rows = 0;
+        for (ordinal, child) in children.enumerate() {
+            write_row(table, dv, Some(idx), ordinal, child, sink, &mut self.detail)?;
+            n_rows += 1;
+        }
+        Ok(Some(n_rows))
+    }
 }
 
 fn ordinal_cell(ordinal: usize) -> Cell {
@@ -327,176 +538,120 @@ fn ordinal_cell(ordinal: usize) -> Cell {
     Cell::Int(i64::try_from(ordinal).expect("ordinal fits in i64"))
 }
 
-fn build_row<T: Serialize>(
+fn ordinal_int(ordinal: usize) -> i64 {
+    // A list longer than i64::MAX cannot exist in memory.
+    i64::try_from(ordinal).expect("ordinal fits in i64")
+}
+
+/// JSON of a packed value for error messages.
+fn shown(value: Packed<'_, '_>) -> String {
+    let mut json = Vec::new();
+    value.write_json_sorted(&mut json);
+    String::from_utf8_lossy(&json).into_owned()
+}
+
+/// One row of `table` for `entity`: the keys, the typed columns taken out of the entity, and `detail`, the JSON
+/// object of every other field (sorted keys), children lists excluded.
+fn write_row(
     table: &'static Table,
     dv: i64,
     parent: Option<usize>,
     ordinal: usize,
-    entity: &T,
-) -> Result<Vec<Cell>> {
+    entity: Packed<'_, '_>,
+    sink: &mut impl RowSink,
+    detail: &mut Vec<u8>,
+) -> Result<()> {
     let encode = |detail: String| Error::Encode { table: table.name, detail };
-    let mut map = match serde_json::to_value(entity).map_err(|e| encode(e.to_string()))? {
-        Value::Object(map) => map,
-        other => return Err(encode(format!("expected a JSON object, got {other}"))),
+    let Some(map) = entity.as_map() else {
+        return Err(encode(format!("expected a JSON object, got {}", shown(entity))));
     };
-    let mut row = Vec::with_capacity(4 + table.fields.len() * 2);
-    row.push(Cell::Int(dv));
+    // The entity's fields, taken out one by one by the typed columns; what is left goes to `detail`.
+    let mut fields: Vec<Option<(&str, Packed<'_, '_>)>> = map.map(Some).collect();
+    let mut take = |key: &str| -> Option<Packed<'_, '_>> {
+        // Of repeated keys the last wins, as in a map.
+        let mut found = None;
+        for slot in fields.iter_mut() {
+            if slot.is_some_and(|(k, _)| k == key) {
+                found = slot.take().map(|(_, value)| value);
+            }
+        }
+        found
+    };
+    sink.int(dv);
     if let Some(parent) = parent {
-        row.push(ordinal_cell(parent));
+        sink.int(ordinal_int(parent));
     }
-    row.push(ordinal_cell(ordinal));
+    sink.int(ordinal_int(ordinal));
     for field in table.fields {
         match *field {
-            Field::EntityId => {
-                let mut id = take_object(&mut map, "id").map_err(encode)?.unwrap_or_default();
-                row.push(text_cell(id.remove("id"), "id").map_err(encode)?);
-                row.push(text_cell(id.remove("version"), "version").map_err(encode)?);
-            }
-            Field::Text(key) => row.push(text_cell(map.remove(key), key).map_err(encode)?),
-            Field::Real(key) => row.push(match map.remove(key) {
-                None | Some(Value::Null) => Cell::Null,
-                Some(Value::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Real),
-                Some(other) => return Err(encode(format!("{key}: expected a number, got {other}"))),
-            }),
-            Field::Bool(key) => row.push(match map.remove(key) {
-                Some(Value::Bool(b)) => Cell::Bool(b),
-                None | Some(Value::Null) => Cell::Null,
-                Some(other) => return Err(encode(format!("{key}: expected a boolean, got {other}"))),
-            }),
-            Field::Reference(key) => match take_object(&mut map, key).map_err(encode)? {
-                Some(mut reference) => {
-                    row.push(text_cell(reference.remove("id"), "id").map_err(encode)?);
-                    row.push(text_cell(reference.remove("version"), "version").map_err(encode)?);
-                    row.push(text_cell(reference.remove("description"), "description").map_err(encode)?);
+            Field::EntityId => match object_value(take("id"), "id").map_err(encode)? {
+                Some(id) => {
+                    text_cell(sink, id.get("id"), "id").map_err(encode)?;
+                    text_cell(sink, id.get("version"), "version").map_err(encode)?;
                 }
-                None => row.extend([Cell::Null, Cell::Null, Cell::Null]),
+                None => {
+                    sink.null();
+                    sink.null();
+                }
+            },
+            Field::Text(key) => text_cell(sink, take(key), key).map_err(encode)?,
+            Field::Real(key) => match take(key).map(|v| (v, v.item())) {
+                None | Some((_, Item::Null)) => sink.null(),
+                // Non-finite floats are null, as `serde_json::Value` makes them.
+                Some((_, Item::F64(x))) if x.is_finite() => sink.real(x),
+                Some((_, Item::F64(_))) => sink.null(),
+                Some((_, Item::U64(n))) => sink.real(n as f64),
+                Some((_, Item::I64(n))) => sink.real(n as f64),
+                Some((other, _)) => return Err(encode(format!("{key}: expected a number, got {}", shown(other)))),
+            },
+            Field::Bool(key) => match take(key).map(|v| (v, v.item())) {
+                Some((_, Item::Bool(b))) => sink.bool(b),
+                None | Some((_, Item::Null)) => sink.null(),
+                Some((other, _)) => return Err(encode(format!("{key}: expected a boolean, got {}", shown(other)))),
+            },
+            Field::Reference(key) => match object_value(take(key), key).map_err(encode)? {
+                Some(reference) => {
+                    text_cell(sink, reference.get("id"), "id").map_err(encode)?;
+                    text_cell(sink, reference.get("version"), "version").map_err(encode)?;
+                    text_cell(sink, reference.get("description"), "description").map_err(encode)?;
+                }
+                None => {
+                    sink.null();
+                    sink.null();
+                    sink.null();
+                }
             },
         }
     }
     for key in table.children {
-        map.remove(*key);
+        take(key);
     }
-    row.push(Cell::Text(Value::Object(map).to_string()));
-    Ok(row)
+    let mut rest: Vec<(&str, Packed<'_, '_>)> = fields.into_iter().flatten().collect();
+    detail.clear();
+    packed::write_entries_sorted(detail, &mut rest);
+    // The packed record holds UTF-8 strings and the JSON writer escapes them: the detail is UTF-8.
+    sink.text(std::str::from_utf8(detail).map_err(|e| encode(format!("detail is not UTF-8: {e}")))?);
+    sink.end_row();
+    Ok(())
 }
 
-fn take_object(map: &mut Map<String, Value>, key: &str) -> Result<Option<Map<String, Value>>, String> {
-    match map.remove(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(object)) => Ok(Some(object)),
-        Some(other) => Err(format!("{key}: expected an object, got {other}")),
-    }
-}
-
-fn text_cell(value: Option<Value>, key: &str) -> Result<Cell, String> {
+/// The value of `key` when it is an object; `None` when it is absent or null.
+fn object_value<'r, 'a>(value: Option<Packed<'r, 'a>>, key: &str) -> Result<Option<Packed<'r, 'a>>, String> {
     match value {
-        None | Some(Value::Null) => Ok(Cell::Null),
-        Some(Value::String(text)) => Ok(Cell::Text(text)),
-        Some(other) => Err(format!("{key}: expected a string, got {other}")),
+        None => Ok(None),
+        Some(v) if v.is_null() => Ok(None),
+        Some(v) if v.as_map().is_some() => Ok(Some(v)),
+        Some(other) => Err(format!("{key}: expected an object, got {}", shown(other))),
     }
 }
 
-// Parents are serialized without their children (which have tables of their own). The exhaustive
-// destructuring makes a new model field a compile error here rather than a silent omission.
-
-fn unit_group_header(g: &UnitGroup) -> UnitGroup {
-    let UnitGroup { id, name, units: _, classifications, metadata } = g;
-    UnitGroup {
-        id: id.clone(),
-        name: name.clone(),
-        units: Vec::new(),
-        classifications: classifications.clone(),
-        metadata: metadata.clone(),
+fn text_cell(sink: &mut impl RowSink, value: Option<Packed<'_, '_>>, key: &str) -> Result<(), String> {
+    match value.map(|v| (v, v.item())) {
+        None | Some((_, Item::Null)) => sink.null(),
+        Some((_, Item::Str(text))) => sink.text(text),
+        Some((other, _)) => return Err(format!("{key}: expected a string, got {}", shown(other))),
     }
-}
-
-fn flow_header(f: &Flow) -> Flow {
-    let Flow {
-        id,
-        name,
-        kind,
-        cas,
-        formula,
-        ec_number,
-        synonyms,
-        compartment,
-        classifications,
-        location,
-        flow_properties: _,
-        reference_unit,
-        metadata,
-    } = f;
-    Flow {
-        id: id.clone(),
-        name: name.clone(),
-        kind: *kind,
-        cas: cas.clone(),
-        formula: formula.clone(),
-        ec_number: ec_number.clone(),
-        synonyms: synonyms.clone(),
-        compartment: compartment.clone(),
-        classifications: classifications.clone(),
-        location: location.clone(),
-        flow_properties: Vec::new(),
-        reference_unit: reference_unit.clone(),
-        metadata: metadata.clone(),
-    }
-}
-
-fn process_header(p: &Process) -> Process {
-    let Process {
-        id,
-        name,
-        location,
-        process_type,
-        reference_year,
-        classifications,
-        description,
-        parameters,
-        exchanges: _,
-        lcia_results: _,
-        allocation,
-        metadata,
-    } = p;
-    Process {
-        id: id.clone(),
-        name: name.clone(),
-        location: location.clone(),
-        process_type: process_type.clone(),
-        reference_year: reference_year.clone(),
-        classifications: classifications.clone(),
-        description: description.clone(),
-        parameters: parameters.clone(),
-        exchanges: Vec::new(),
-        lcia_results: Vec::new(),
-        allocation: allocation.clone(),
-        metadata: metadata.clone(),
-    }
-}
-
-fn lcia_method_header(m: &LciaMethod) -> LciaMethod {
-    let LciaMethod {
-        id,
-        name,
-        methodologies,
-        impact_category,
-        impact_indicator,
-        reference_quantity,
-        unit,
-        factors: _,
-        metadata,
-    } = m;
-    LciaMethod {
-        id: id.clone(),
-        name: name.clone(),
-        methodologies: methodologies.clone(),
-        impact_category: impact_category.clone(),
-        impact_indicator: impact_indicator.clone(),
-        reference_quantity: reference_quantity.clone(),
-        unit: unit.clone(),
-        factors: Vec::new(),
-        metadata: metadata.clone(),
-    }
+    Ok(())
 }
 
 /// Columns of `import_diagnostic`, in row order.
@@ -691,4 +846,200 @@ pub(crate) fn attach<P, C>(
         push(parent, child.entity);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rows built from packed entities equal, cell for cell, those the `serde_json::Value` path built before
+    //! (kept here as the reference): stored values do not change with the row builder.
+
+    use super::*;
+    use ecoref_model::{EntityId, Exchange, Flow, Process, Reference, Uncertainty};
+    use serde::Serialize;
+    use std::path::Path;
+
+    fn reference_row<T: Serialize>(
+        table: &'static Table,
+        dv: i64,
+        parent: Option<usize>,
+        ordinal: usize,
+        entity: &T,
+    ) -> Vec<Cell> {
+        fn take_object(map: &mut Map<String, Value>, key: &str) -> Option<Map<String, Value>> {
+            match map.remove(key) {
+                Some(Value::Object(object)) => Some(object),
+                None | Some(Value::Null) => None,
+                Some(other) => panic!("{key}: not an object: {other}"),
+            }
+        }
+        fn text(value: Option<Value>) -> Cell {
+            match value {
+                None | Some(Value::Null) => Cell::Null,
+                Some(Value::String(text)) => Cell::Text(text),
+                Some(other) => panic!("not a string: {other}"),
+            }
+        }
+        let Value::Object(mut map) = serde_json::to_value(entity).unwrap() else { panic!("not an object") };
+        let mut row = vec![Cell::Int(dv)];
+        if let Some(parent) = parent {
+            row.push(ordinal_cell(parent));
+        }
+        row.push(ordinal_cell(ordinal));
+        for field in table.fields {
+            match *field {
+                Field::EntityId => {
+                    let mut id = take_object(&mut map, "id").unwrap_or_default();
+                    row.push(text(id.remove("id")));
+                    row.push(text(id.remove("version")));
+                }
+                Field::Text(key) => row.push(text(map.remove(key))),
+                Field::Real(key) => row.push(match map.remove(key) {
+                    None | Some(Value::Null) => Cell::Null,
+                    Some(Value::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Real),
+                    Some(other) => panic!("{key}: not a number: {other}"),
+                }),
+                Field::Bool(key) => row.push(match map.remove(key) {
+                    Some(Value::Bool(b)) => Cell::Bool(b),
+                    None | Some(Value::Null) => Cell::Null,
+                    Some(other) => panic!("{key}: not a boolean: {other}"),
+                }),
+                Field::Reference(key) => match take_object(&mut map, key) {
+                    Some(mut reference) => {
+                        row.push(text(reference.remove("id")));
+                        row.push(text(reference.remove("version")));
+                        row.push(text(reference.remove("description")));
+                    }
+                    None => row.extend([Cell::Null, Cell::Null, Cell::Null]),
+                },
+            }
+        }
+        for key in table.children {
+            map.remove(*key);
+        }
+        row.push(Cell::Text(Value::Object(map).to_string()));
+        row
+    }
+
+    fn reference_rows(table: &'static Table, d: &Dataset, dv: i64) -> Vec<Cell> {
+        fn top<T: Serialize>(table: &'static Table, dv: i64, list: &[T]) -> Vec<Cell> {
+            list.iter().enumerate().flat_map(|(i, e)| reference_row(table, dv, None, i, e)).collect()
+        }
+        fn children<P, C: Serialize>(
+            table: &'static Table,
+            dv: i64,
+            parents: &[P],
+            list: impl Fn(&P) -> &Vec<C>,
+        ) -> Vec<Cell> {
+            let mut cells = Vec::new();
+            for (i, p) in parents.iter().enumerate() {
+                for (j, c) in list(p).iter().enumerate() {
+                    cells.extend(reference_row(table, dv, Some(i), j, c));
+                }
+            }
+            cells
+        }
+        match table.name {
+            "unit_group" => top(table, dv, &d.unit_groups),
+            "unit" => children(table, dv, &d.unit_groups, |g| &g.units),
+            "flow_property" => top(table, dv, &d.flow_properties),
+            "flow" => top(table, dv, &d.flows),
+            "flow_flow_property" => children(table, dv, &d.flows, |f| &f.flow_properties),
+            "process" => top(table, dv, &d.processes),
+            "exchange" => children(table, dv, &d.processes, |p| &p.exchanges),
+            "lcia_result" => children(table, dv, &d.processes, |p| &p.lcia_results),
+            "lcia_method" => top(table, dv, &d.lcia_methods),
+            "characterization_factor" => children(table, dv, &d.lcia_methods, |m| &m.factors),
+            "source" => top(table, dv, &d.sources),
+            "contact" => top(table, dv, &d.contacts),
+            "normalization_weighting_set" => top(table, dv, &d.normalization_weighting_sets),
+            other => panic!("no table {other}"),
+        }
+    }
+
+    fn packed_rows(table: &'static Table, dataset: DatasetRef<'_>, dv: i64) -> CellRows {
+        let mut rows = EntityRows::new(table, dataset, dv);
+        let mut sink = CellRows::default();
+        while rows.next_unit(&mut sink).unwrap().is_some() {}
+        sink
+    }
+
+    fn assert_same_rows(label: &str, dataset: &Dataset) {
+        let mut dataset = dataset.clone();
+        dataset.canonicalize();
+        let packed = PackedDataset::from_dataset(dataset.clone()).unwrap();
+        let mut n_rows = 0;
+        for table in ENTITY_TABLES {
+            let expected = reference_rows(table, &dataset, 7);
+            for content in [DatasetRef::Whole(&dataset), DatasetRef::Packed(&packed)] {
+                let rows = packed_rows(table, content, 7);
+                assert_eq!(rows.cells.len(), rows.n_rows * table.columns().len(), "{label} {}", table.name);
+                // Cell by cell, so that a difference names its place; NaN never reaches a cell (it is NULL).
+                assert_eq!(rows.cells.len(), expected.len(), "{label} {}: cells", table.name);
+                for (i, (got, want)) in rows.cells.iter().zip(&expected).enumerate() {
+                    assert_eq!(got, want, "{label} {} cell {i}", table.name);
+                }
+                n_rows += rows.n_rows;
+            }
+        }
+        assert!(n_rows > 0, "{label}: no rows");
+    }
+
+    fn fixture(path: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(path)
+    }
+
+    #[test]
+    fn rows_equal_the_serde_json_value_rows_on_real_fixtures() {
+        let ilcd = ecoref_extract_ilcd::read_path(
+            &fixture("ilcd/tiangong_subset/tiangong_subset_ILCD.zip"),
+            &Default::default(),
+        );
+        assert_same_rows("ilcd", &ilcd.unwrap().dataset);
+        for dir in
+            ["ecospold2/pyecospold_ecoinvent", "ecospold2/volca_synthetic_edge", "ecospold2/ecoinvent_masterdata"]
+        {
+            let read = ecoref_extract_ecospold2::read_path(&fixture(dir), &Default::default()).unwrap();
+            assert_same_rows(dir, &read.dataset);
+        }
+        for file in
+            ["simapro_csv/bw_simapro_csv_fixtures/inventory.csv", "simapro_csv/bw_simapro_csv_fixtures/method.csv"]
+        {
+            let read = ecoref_extract_simapro::read_path(&fixture(file), &Default::default()).unwrap();
+            assert_same_rows(file, &read.dataset);
+        }
+        let ecobalyse = ecoref_extract_ecobalyse::read_path(&fixture("ecobalyse/processes.json"), &Default::default());
+        assert_same_rows("ecobalyse", &ecobalyse.unwrap().dataset);
+        let excel = ecoref_extract_brightway::read_path(
+            &fixture("brightway/bw2io_excel/basic_example.xlsx"),
+            &Default::default(),
+        );
+        assert_same_rows("brightway", &excel.unwrap().dataset);
+    }
+
+    #[test]
+    fn rows_equal_the_serde_json_value_rows_on_odd_values() {
+        let exchange = Exchange {
+            internal_id: "e\t1".into(),
+            flow: Reference { id: "f".into(), version: None, description: Some("quote \" and \\ and \u{1}".into()) },
+            amount: Some(f64::NAN),
+            mean_amount: Some(f64::NEG_INFINITY),
+            uncertainty: Some(Uncertainty {
+                distribution: "normal".into(),
+                minimum: Some(-0.0),
+                ..Uncertainty::default()
+            }),
+            metadata: [("z".to_owned(), "1".to_owned()), ("a".to_owned(), "é".to_owned())].into(),
+            ..Exchange::default()
+        };
+        let dataset = Dataset {
+            processes: vec![Process {
+                id: EntityId::new("p", Some("1".into())),
+                exchanges: vec![exchange.clone(), Exchange::default(), exchange],
+                ..Process::default()
+            }],
+            flows: vec![Flow { id: EntityId::new("f", None), ..Flow::default() }],
+            ..Dataset::default()
+        };
+        assert_same_rows("odd values", &dataset);
+    }
 }

@@ -10,7 +10,6 @@ use std::time::Instant;
 
 const DOC: &str = "docs/benchmarks.md";
 const DOC_HEADING: &str = "## Full pipeline benchmark (issue 5)";
-const NOT_YET: &str = "not yet implemented (issue 7)";
 const DEFAULT_BASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const BENCH_DATABASE: &str = "ecoref_bench";
 
@@ -67,17 +66,27 @@ fn row(step: &str, ecoref: Option<f64>, baseline_name: &str, baseline: Option<f6
     }
 }
 
-fn not_yet(step: &str, baseline_name: &str, baseline: Option<f64>, unit: &str) -> Row {
+/// A row whose figures may be microseconds or minutes: each shown in the unit that reads best.
+fn scaled_row(step: &str, ecoref: Option<f64>, baseline_name: &str, baseline: Option<f64>) -> Row {
+    let fmt = |v: Option<f64>| match v {
+        None => "–".to_owned(),
+        Some(s) if s < 1e-3 => format!("{:.1} µs", s * 1e6),
+        Some(s) if s < 1.0 => format!("{:.2} ms", s * 1e3),
+        Some(s) => format!("{s:.2} s"),
+    };
     Row {
         step: step.to_owned(),
-        ecoref: NOT_YET.to_owned(),
+        ecoref: fmt(ecoref),
         baseline_name: baseline_name.to_owned(),
-        baseline: baseline.map_or_else(|| "–".to_owned(), |b| format!("{b:.3} {unit}")),
-        ratio: "–".to_owned(),
+        baseline: fmt(baseline),
+        ratio: match (ecoref, baseline) {
+            (Some(e), Some(b)) if b > 0.0 => format!("{:.2e}", e / b),
+            _ => "–".to_owned(),
+        },
     }
 }
 
-fn output(command: &mut Command) -> Result<String, String> {
+pub(crate) fn output(command: &mut Command) -> Result<String, String> {
     eprintln!("xtask: running {command:?}");
     let out = command.output().map_err(|e| format!("cannot start {command:?}: {e}"))?;
     if !out.status.success() {
@@ -94,6 +103,51 @@ fn timed(command: &mut Command) -> Result<(f64, String), String> {
     let started = Instant::now();
     let out = output(command)?;
     Ok((started.elapsed().as_secs_f64(), out))
+}
+
+/// GNU time, which reports a child's peak resident set size (`wait4` rusage).
+const GNU_TIME: &str = "/usr/bin/time";
+const MAXRSS_PREFIX: &str = "ECOREF_BENCH_MAXRSS_KB=";
+
+/// [`timed`], with the command's peak resident set size in MiB when GNU time is installed (`/usr/bin/time`).
+fn timed_with_peak_memory(program: &Path, args: &[String]) -> Result<(f64, String, Option<f64>), String> {
+    if !Path::new(GNU_TIME).is_file() {
+        let (seconds, out) = timed(Command::new(program).args(args))?;
+        return Ok((seconds, out, None));
+    }
+    let mut command = Command::new(GNU_TIME);
+    command.arg("-f").arg(format!("{MAXRSS_PREFIX}%M")).arg(program).args(args);
+    eprintln!("xtask: running {command:?}");
+    let started = Instant::now();
+    let out = command.output().map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "{command:?} failed with {}: {}",
+            out.status,
+            stderr.lines().rev().take(15).collect::<Vec<_>>().join("\n")
+        ));
+    }
+    let peak_mib = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(MAXRSS_PREFIX))
+        .and_then(|kb| kb.trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0);
+    Ok((seconds, String::from_utf8_lossy(&out.stdout).into_owned(), peak_mib))
+}
+
+/// The 1 GiB memory target of issue 3 for the ecoinvent-sized import.
+const MEMORY_TARGET_MIB: f64 = 1024.0;
+
+fn memory_row(step: &str, peak_mib: Option<f64>) -> Row {
+    Row {
+        step: step.to_owned(),
+        ecoref: peak_mib.map_or_else(|| format!("not measured (no {GNU_TIME})"), |m| format!("{m:.0} MiB")),
+        baseline_name: "target (issue 3)".to_owned(),
+        baseline: format!("{MEMORY_TARGET_MIB:.0} MiB"),
+        ratio: peak_mib.map_or_else(|| "–".to_owned(), |m| format!("{:.2}", m / MEMORY_TARGET_MIB)),
+    }
 }
 
 /// `key=value` pairs of a line.
@@ -136,7 +190,7 @@ fn commit() -> String {
     format!("{}{}", head.trim(), if dirty { " + uncommitted changes" } else { "" })
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }
 
@@ -240,19 +294,38 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", sqlite_file.display()));
     }
-    let import = |url: &str| -> Result<(f64, String), String> {
-        timed(
-            Command::new(&ecoref)
-                .args(["--database-url", url, "--log-format", "json", "import", import_format])
-                .arg(&import_path)
-                .args(["--source", "synth", "--force", "--json"]),
-        )
+    let import = |url: &str| -> Result<(f64, String, Option<f64>), String> {
+        let mut args: Vec<String> =
+            ["--database-url", url, "--log-format", "json", "import", import_format].map(String::from).into();
+        args.push(import_path.display().to_string());
+        args.extend(["--source", "synth", "--force", "--json"].map(String::from));
+        timed_with_peak_memory(&ecoref, &args)
     };
-    let (sqlite_seconds, sqlite_report) = import(&format!("sqlite://{}", sqlite_file.display()))?;
+    let (sqlite_seconds, sqlite_report, sqlite_peak_mib) = import(&format!("sqlite://{}", sqlite_file.display()))?;
     println!("ecoref import {import_format} on SQLite: {sqlite_seconds:.2} s {}", sqlite_report.trim());
+
+    // 3b. release, snapshot and scoring on that database
+    let release = match crate::bench_release::release_figures(
+        &ecoref,
+        &format!("sqlite://{}", sqlite_file.display()),
+        &data,
+        &bench_dir,
+    ) {
+        Ok(figures) => {
+            println!("release, snapshot and scoring: {figures:?}");
+            figures
+        }
+        Err(e) => {
+            eprintln!("xtask: the release steps failed: {e}");
+            notes.push(format!("the release steps failed: {e}"));
+            BTreeMap::new()
+        }
+    };
+    let r = |k: &str| release.get(k).copied();
 
     let base_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
     let mut postgres_seconds = None;
+    let mut postgres_peak_mib = None;
     let mut copy_seconds = None;
     let mut copy_rows = 0u64;
     if !options.skip_postgres {
@@ -271,9 +344,10 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
                         .arg(format!("CREATE DATABASE {BENCH_DATABASE}")),
                 )?;
                 let url = with_database(&base_url, BENCH_DATABASE);
-                let (seconds, report) = import(&url)?;
+                let (seconds, report, peak_mib) = import(&url)?;
                 println!("ecoref import {import_format} on PostgreSQL: {seconds:.2} s {}", report.trim());
                 postgres_seconds = Some(seconds);
+                postgres_peak_mib = peak_mib;
 
                 // the loading baseline: psql \copy of the same rows into plain tables
                 let copy_dir = data.join("copy");
@@ -363,6 +437,8 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
             &format!("psql \\copy of the same {copy_rows} rows"),
             copy_seconds,
         ),
+        memory_row(&format!("peak memory of ecoref import {import_format} → SQLite (max RSS)"), sqlite_peak_mib),
+        memory_row(&format!("peak memory of ecoref import {import_format} → PostgreSQL (max RSS)"), postgres_peak_mib),
         row("parse ILCD zip (ecoref reader)", read("ilcd").and_then(|m| number(m, "seconds")), "–", None),
         row(
             "parse SimaPro CSV processes (ecoref reader)",
@@ -382,13 +458,46 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
             "bw2io CSVImporter extract + strategies",
             b("bw_csv_extract_link_s"),
         ),
-        not_yet("release write", "–", None, ""),
-        not_yet("snapshot write", "–", None, ""),
-        not_yet("one LCA (single product score)", &format!("bw2calc LCA ({solver}; fastest of 3)"), b("bw_lca_s"), "s"),
-        not_yet("100 demands × all indicators", &format!("bw2calc MultiLCA ({solver})"), b("bw_multilca_s"), "s"),
-        not_yet("all-process impact matrix", "–", None, ""),
-        not_yet("technosphere factorization", "scipy SuperLU splu (MMD_AT_PLUS_A)", b("superlu_factorize_s"), "s"),
-        not_yet("one solve", "scipy SuperLU solve", b("superlu_solve_ms"), "ms"),
+        scaled_row("release create + check + publish (link, map, validate, freeze)", r("release_s"), "–", None),
+        scaled_row(
+            "snapshot write (tables, system build, factorization, all-process impacts)",
+            r("snapshot_s"),
+            "–",
+            None,
+        ),
+        scaled_row(
+            "technosphere factorization (block-triangular LU)",
+            r("seconds_factorize"),
+            "scipy SuperLU splu (MMD_AT_PLUS_A)",
+            b("superlu_factorize_s"),
+        ),
+        scaled_row(
+            "all-process impact matrix (one transposed solve per indicator, factorized)",
+            r("seconds_all_process_impacts"),
+            "scipy SuperLU factorization + one adjoint solve per indicator",
+            match (b("superlu_factorize_s"), b("superlu_solve_ms")) {
+                (Some(f), Some(s)) => Some(f + expected("n_indicators").parse::<f64>().unwrap_or(25.0) * s / 1e3),
+                _ => None,
+            },
+        ),
+        scaled_row(
+            "one product of 20 items (from the stored matrix)",
+            r("score_20_items_us").map(|us| us / 1e6),
+            &format!("bw2calc LCA, one product ({solver}; fastest of 3)"),
+            b("bw_lca_s"),
+        ),
+        scaled_row(
+            "one new demand once factorized (solve + contributions)",
+            r("demand_with_contributions_ms").map(|ms| ms / 1e3),
+            "scipy SuperLU solve",
+            b("superlu_solve_ms").map(|ms| ms / 1e3),
+        ),
+        scaled_row(
+            "100 demands × all indicators",
+            r("demand_with_contributions_ms").map(|ms| ms * 100.0 / 1e3),
+            &format!("bw2calc MultiLCA ({solver})"),
+            b("bw_multilca_s"),
+        ),
     ];
     if let Some(seconds) = generate_seconds {
         rows.insert(0, row("generate the system in every format (ecoref-synth)", Some(seconds), "–", None));
@@ -466,6 +575,22 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         .filter_map(|(f, m)| Some(format!("{f} {} MB/s, {} entities/s", m.get("mb_per_s")?, m.get("entities_per_s")?)))
         .collect();
     text.push_str(&format!("\nReader throughput: {}.\n", throughput.join("; ")));
+    if !release.is_empty() {
+        let g = |k: &str| r(k).map_or_else(|| "–".to_owned(), |v| format!("{v}"));
+        text.push_str(&format!(
+            "Release detail: method import (ILCD zip, setup) {} s; {} unmapped elementary flows accepted; snapshot \
+             write peak memory {} MiB (system build {} s, {} diagonal blocks, the largest {} activities); opening the \
+             snapshot for scoring {} s; first contributions (factorization included) {} s.\n",
+            g("method_import_s"),
+            g("unmapped_flows"),
+            g("snapshot_peak_mib"),
+            g("seconds_build"),
+            g("n_blocks"),
+            g("largest_block"),
+            g("open_s"),
+            g("factorize_and_first_contributions_s"),
+        ));
+    }
     if let (Some(fact), Some(extract), Some(write)) = (b("bw_lca_first_s"), b("bw_es2_extract_s"), b("bw_es2_write_s"))
     {
         text.push_str(&format!(

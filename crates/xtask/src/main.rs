@@ -2,6 +2,7 @@
 //! fresh machine needs nothing but cargo.
 
 mod bench;
+mod bench_release;
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::process::{Command, ExitCode};

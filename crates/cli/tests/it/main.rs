@@ -32,9 +32,12 @@ macro_rules! on_both_backends {
     };
 }
 
+mod api;
 mod formats;
 mod links;
+mod pipeline;
 mod release;
+mod score;
 mod snapshot;
 mod support;
 
@@ -196,12 +199,24 @@ on_both_backends!({
     injected_failure_leaves_database_unchanged => check_injected_failure;
     killed_import_leaves_database_unchanged => check_killed_import;
     every_ilcd_fixture_imports => check_every_ilcd_fixture_imports;
+    ecobalyse_release_scores => crate::score::check_ecobalyse_release_scores;
+    country_substitution => crate::score::check_country_substitution;
+    generated_system_matches_direct_compute => crate::score::check_generated_system_matches_direct_compute;
     hostile_inputs_fail_cleanly => check_hostile_inputs;
     every_ecospold2_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::ECOSPOLD2;
     every_jsonld_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::JSONLD;
     every_ecobalyse_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::ECOBALYSE;
     every_brightway_fixture_imports => crate::formats::check_format_fixtures, &crate::formats::BRIGHTWAY;
     every_simapro_fixture_imports_or_is_refused => crate::formats::check_format_fixtures, &crate::formats::SIMAPRO;
+    pipeline_from_url_runs_then_is_unchanged => crate::pipeline::check_url_pipeline_runs_then_is_unchanged;
+    pipeline_wrong_checksum_imports_nothing => crate::pipeline::check_wrong_checksum_imports_nothing;
+    pipeline_server_errors_are_retried => crate::pipeline::check_server_errors_are_retried;
+    pipeline_cut_download_resumes => crate::pipeline::check_cut_download_resumes;
+    pipeline_concurrent_runs_never_interleave => crate::pipeline::check_concurrent_runs_never_interleave;
+    pipeline_every_example_runs => crate::pipeline::check_every_example_pipeline;
+    pipeline_failures_and_rejections => crate::pipeline::check_failures_and_rejections;
+    pipeline_credentials_are_never_shown => crate::pipeline::check_credentials_are_never_shown;
+    pipeline_local_pin_is_checked => crate::pipeline::check_local_pin_is_checked;
 } {
     #[test]
     fn demo_runs_from_the_repository_root() {

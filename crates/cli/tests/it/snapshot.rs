@@ -49,7 +49,7 @@ pub(crate) async fn check_snapshot_write_verify_tamper(db: &Db) {
     let written: Value =
         serde_json::from_str(&ok(db, &["snapshot", "write", "snap-1", "--out", out, "--json"])).expect("json");
     let manifest = &written["manifest"];
-    assert_eq!(manifest["format_version"], 1);
+    assert_eq!(manifest["format_version"], 2);
     assert_eq!(manifest["release"]["name"], "snap-1");
     assert_eq!(manifest["method"]["label"], "ef@3.1");
     let sources: Vec<&str> =
@@ -75,7 +75,7 @@ pub(crate) async fn check_snapshot_write_verify_tamper(db: &Db) {
     // Deterministic: written again (in place, and elsewhere) gives the same bytes, file by file.
     let dir = out_dir.path().join("snap-1");
     let first = hash_files(&dir);
-    assert_eq!(first.len(), 10, "{first:?}");
+    assert_eq!(first.len(), 14, "12 data tables, process_impacts and manifest.json: {first:?}");
     ok(db, &["snapshot", "write", "snap-1", "--out", out]);
     assert_eq!(hash_files(&dir), first);
     let other = tempfile::tempdir().expect("tempdir");
@@ -84,7 +84,7 @@ pub(crate) async fn check_snapshot_write_verify_tamper(db: &Db) {
 
     let dir_arg = dir.to_str().expect("utf-8 path");
     let verified = ok(db, &["snapshot", "verify", dir_arg]);
-    assert!(verified.contains("ok (9 files verified"), "{verified}");
+    assert!(verified.contains("ok (13 files verified"), "{verified}");
 
     // One byte changed: refused, naming the file, the expected and the actual hash.
     let victim = dir.join("exchanges.parquet");

@@ -119,7 +119,15 @@ fn data() -> SnapshotData {
         reason: "r".to_owned(),
         created_by: String::new(),
     }];
-    SnapshotData { manifest_base, datasets: vec![("src@1".to_owned(), dataset)], method: Some(method), id_migrations }
+    SnapshotData {
+        manifest_base,
+        datasets: vec![("src@1".to_owned(), dataset)],
+        method: Some(method),
+        id_migrations,
+        links: Vec::new(),
+        flow_mappings: Vec::new(),
+        extra: Vec::new(),
+    }
 }
 
 fn bytes_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
