@@ -6,10 +6,12 @@ use crate::output::{print_counts, print_diagnostic_summary};
 use crate::readers::{Extracted, FormatReader};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
+use ecoref_model::Diagnostic;
 use ecoref_model::Sha256Hex;
 use ecoref_model::Sha256Writer;
-use ecoref_store::{InputFile, LoadOptions, LoadOutcome, NewRun, Store};
+use ecoref_store::{DatasetVersionId, InputFile, LoadOptions, LoadOutcome, NewRun, RunId, Store};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -54,20 +56,58 @@ impl LicenceClass {
 
 /// What an import did, printed as text or JSON.
 #[derive(Debug, serde::Serialize)]
-struct ImportReport {
-    run: i64,
-    status: &'static str,
-    source: String,
-    dataset_version: Option<String>,
-    counts: Option<ecoref_model::Counts>,
-    n_diagnostics: usize,
-    n_rejected: u64,
-    seconds: f64,
-    message: String,
+pub(crate) struct ImportReport {
+    pub(crate) run: i64,
+    pub(crate) status: &'static str,
+    pub(crate) source: String,
+    pub(crate) dataset_version: Option<String>,
+    pub(crate) counts: Option<ecoref_model::Counts>,
+    pub(crate) n_diagnostics: usize,
+    pub(crate) n_rejected: u64,
+    pub(crate) seconds: f64,
+    pub(crate) message: String,
+}
+
+/// Where a run comes from besides its files: the pipeline that started it, and the URL each fetched input was
+/// downloaded from (by sha256), recorded with the run's inputs.
+#[derive(Debug, Default)]
+pub(crate) struct ImportContext {
+    pub(crate) pipeline: Option<String>,
+    pub(crate) urls: BTreeMap<String, String>,
+}
+
+/// What [`import_dataset`] did.
+#[derive(Debug)]
+pub(crate) struct ImportDone {
+    pub(crate) report: ImportReport,
+    pub(crate) dataset_version: DatasetVersionId,
+    /// The inputs as recorded with the run.
+    pub(crate) inputs: Vec<InputFile>,
+    /// The diagnostics of this read; `None` when nothing was read (the inputs were those of `reused_run`).
+    pub(crate) diagnostics: Option<Vec<Diagnostic>>,
+    pub(crate) reused_run: Option<RunId>,
 }
 
 /// Hashes the inputs, skips a run already done, reads with `reader`, loads in one transaction, reports.
 pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn FormatReader>) -> Result<Outcome> {
+    let done = import_dataset(store, args, reader, &ImportContext::default()).await?;
+    print_report(&done.report, args.json)?;
+    if !args.json
+        && let Some(diagnostics) = &done.diagnostics
+    {
+        print_diagnostic_summary(diagnostics);
+    }
+    Ok(if done.report.n_rejected > 0 { Outcome::Rejected } else { Outcome::Ok })
+}
+
+/// [`run_import`] without printing: the run is recorded whatever happens (a failure marks it failed and is
+/// returned as the error).
+pub(crate) async fn import_dataset(
+    store: &Store,
+    args: &CommonArgs,
+    reader: Box<dyn FormatReader>,
+    context: &ImportContext,
+) -> Result<ImportDone> {
     let started = Instant::now();
     let mut inputs = hash_inputs(&args.path)?;
     for extra in reader.extra_inputs(&args.path) {
@@ -75,10 +115,11 @@ pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn
     }
     for input in &mut inputs {
         input.licence_class = Some(args.licence_class.as_str().to_owned());
+        input.url = context.urls.get(&input.sha256).cloned();
     }
     let new_run = NewRun {
         source_name: args.source.clone(),
-        pipeline: None,
+        pipeline: context.pipeline.clone(),
         reader_name: reader.name().to_string(),
         reader_version: reader.version().to_string(),
         options: reader.options(),
@@ -104,8 +145,13 @@ pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn
             seconds: started.elapsed().as_secs_f64(),
             message: format!("unchanged: {reason}; no rows written"),
         };
-        print_report(&report, args.json)?;
-        return Ok(Outcome::Ok);
+        return Ok(ImportDone {
+            report,
+            dataset_version,
+            inputs: new_run.inputs,
+            diagnostics: None,
+            reused_run: Some(previous.id),
+        });
     }
 
     let run = store.start_run(&new_run).await?;
@@ -138,6 +184,7 @@ pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn
         }
     };
 
+    let dataset_version_id = outcome.dataset_version();
     let (status, dataset_version, counts, message) = match outcome {
         LoadOutcome::Loaded { dataset_version, version_number, counts } => (
             "succeeded",
@@ -164,11 +211,13 @@ pub(crate) async fn run_import(store: &Store, args: &CommonArgs, reader: Box<dyn
         message,
     };
     info!(run = %run, status, n_diagnostics = report.n_diagnostics, n_rejected = report.n_rejected, "Import finished.");
-    print_report(&report, args.json)?;
-    if !args.json {
-        print_diagnostic_summary(&output.diagnostics);
-    }
-    Ok(if output.n_rejected > 0 { Outcome::Rejected } else { Outcome::Ok })
+    Ok(ImportDone {
+        report,
+        dataset_version: dataset_version_id,
+        inputs: new_run.inputs,
+        diagnostics: Some(output.diagnostics),
+        reused_run: None,
+    })
 }
 
 fn print_report(report: &ImportReport, json: bool) -> Result<()> {
