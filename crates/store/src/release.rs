@@ -440,7 +440,7 @@ fn release_columns(dialect: Dialect) -> String {
 }
 
 /// Release and tag names: letters, digits and `._-+`, 1 to 100 characters, starting with a letter or digit.
-fn check_name(kind: &'static str, name: &str) -> Result<()> {
+pub(crate) fn check_name(kind: &'static str, name: &str) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= 100
         && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())

@@ -22,6 +22,12 @@ macro_rules! shared_checks {
             check_diff_of_dataset_versions,
         );
 
+        mod tokens {
+            use super::*;
+
+            $tests!(token_checks: check_api_tokens);
+        }
+
         mod links {
             use super::*;
 
@@ -44,3 +50,4 @@ mod postgres;
 mod release_checks;
 mod sqlite;
 mod support;
+mod token_checks;
