@@ -1,6 +1,7 @@
 //! EcoSpold2 activity data sets (`activityDataset`, `childActivityDataset`) into processes, and the flows their
 //! exchanges name.
 
+use crate::link::PackedProcess;
 use crate::masterdata::{self, MasterData};
 use crate::values::{Site, localized, localized_all, normalize_cas, number_attr, read_uncertainty, text_block};
 use crate::xml::{Document, Node, RootNs};
@@ -9,6 +10,7 @@ use ecoref_model::{
     Parameter, Process, PropertyValue, Reference, Severity,
 };
 use std::collections::HashSet;
+use std::fmt;
 
 /// Exchange metadata key holding the raw `activityLinkId` (the provider activity).
 pub(crate) const ACTIVITY_LINK_KEY: &str = "activity_link_id";
@@ -22,6 +24,8 @@ pub(crate) const UNIT_ID_KEY: &str = "unit_id";
 #[derive(Debug, Default)]
 pub(crate) struct DocumentRead {
     pub(crate) processes: Vec<Process>,
+    /// The processes, packed by the worker that read them (what the collector keeps).
+    pub(crate) packed: Vec<PackedProcess>,
     /// Flows described by the exchanges themselves (used when no MasterData describes them).
     pub(crate) exchange_flows: Vec<Flow>,
     exchange_flow_ids: HashSet<String>,
@@ -41,11 +45,12 @@ impl DocumentRead {
 }
 
 /// Reads a parsed document of any kind: data set, MasterData, inline master data, EcoSpold1 or unknown.
-pub(crate) fn read_document(file: &str, doc: &Document) -> DocumentRead {
+/// `known_flow` says whether a flow id was read already (by an earlier batch): its exchanges need not describe it.
+pub(crate) fn read_document(file: &str, doc: &Document, known_flow: &dyn Fn(&str) -> bool) -> DocumentRead {
     let mut out = DocumentRead::default();
-    let root = &doc.root;
+    let root = doc.root();
     let site = Site { file, entity: None };
-    if doc.root_ns == RootNs::EcoSpold01 || (root.name == "ecoSpold" && root.child("dataset").is_some()) {
+    if doc.root_ns == RootNs::EcoSpold01 || (root.name() == "ecoSpold" && root.child("dataset").is_some()) {
         out.reject(site.diagnostic(
             Severity::Error,
             "ecospold2.ecospold1-file",
@@ -57,14 +62,14 @@ pub(crate) fn read_document(file: &str, doc: &Document) -> DocumentRead {
         ));
         return out;
     }
-    match root.name {
+    match root.name() {
         "ecoSpold" => {
             let mut n_data_sets = 0;
-            for child in &root.children {
-                match child.name {
+            for child in root.children() {
+                match child.name() {
                     "activityDataset" | "childActivityDataset" => {
                         n_data_sets += 1;
-                        read_data_set(file, child, &mut out);
+                        read_data_set(file, child, known_flow, &mut out);
                     }
                     "usedUserMasterData" => masterdata::read_inline(file, child, &mut out.master, &mut out.diagnostics),
                     _ => {}
@@ -97,7 +102,7 @@ pub(crate) fn read_document(file: &str, doc: &Document) -> DocumentRead {
 }
 
 /// The three pieces of a data set read before the exchanges.
-fn activity_metadata(activity: &Node, metadata: &mut Metadata) {
+fn activity_metadata(activity: Node<'_>, metadata: &mut Metadata) {
     for (attr, key) in [
         ("activityNameId", "activity_name_id"),
         ("parentActivityId", "parent_activity_id"),
@@ -156,7 +161,7 @@ fn process_type_name(code: &str) -> Option<&'static str> {
     }
 }
 
-fn read_classification(node: &Node) -> Option<Classification> {
+fn read_classification(node: Node<'_>) -> Option<Classification> {
     let value = localized(node, "classificationValue")?;
     Some(Classification {
         system: localized(node, "classificationSystem").map(str::to_owned),
@@ -164,7 +169,7 @@ fn read_classification(node: &Node) -> Option<Classification> {
     })
 }
 
-fn read_description(description: &Node, process: &mut Process) {
+fn read_description(description: Node<'_>, process: &mut Process) {
     let metadata = &mut process.metadata;
     if let Some(geography) = description.child("geography") {
         process.location = localized(geography, "shortname").map(str::to_owned);
@@ -209,7 +214,7 @@ fn read_description(description: &Node, process: &mut Process) {
     process.classifications = description.children_named("classification").filter_map(read_classification).collect();
 }
 
-fn read_modelling_and_administration(data_set: &Node, metadata: &mut Metadata) {
+fn read_modelling_and_administration(data_set: Node<'_>, metadata: &mut Metadata) {
     if let Some(representativeness) = data_set.path(&["modellingAndValidation", "representativeness"]) {
         if let Some(name) = localized(representativeness, "systemModelName") {
             metadata.insert("system_model".to_owned(), name.to_owned());
@@ -254,8 +259,8 @@ fn read_modelling_and_administration(data_set: &Node, metadata: &mut Metadata) {
 }
 
 /// Reads one `activityDataset` or `childActivityDataset`.
-fn read_data_set(file: &str, data_set: &Node, out: &mut DocumentRead) {
-    let kind = data_set.name;
+fn read_data_set(file: &str, data_set: Node<'_>, known_flow: &dyn Fn(&str) -> bool, out: &mut DocumentRead) {
+    let kind = data_set.name();
     let description = data_set.child("activityDescription");
     let activity = description.and_then(|d| d.child("activity"));
     let Some(activity_id) = activity.and_then(|a| a.attr("id")) else {
@@ -265,7 +270,7 @@ fn read_data_set(file: &str, data_set: &Node, out: &mut DocumentRead) {
             "ecospold2.missing-activity-id",
             format!("{kind} in {file} has no activityDescription/activity/@id: data set rejected"),
             activity.or(Some(data_set)),
-            &format!("{kind}/activityDescription/activity"),
+            format!("{kind}/activityDescription/activity"),
         ));
         return;
     };
@@ -295,10 +300,10 @@ fn read_data_set(file: &str, data_set: &Node, out: &mut DocumentRead) {
     let flow_data = data_set.child("flowData");
     let element_prefix = format!("{kind}/flowData");
     if let Some(flow_data) = flow_data {
-        for node in &flow_data.children {
-            match node.name {
+        for node in flow_data.children() {
+            match node.name() {
                 "intermediateExchange" | "elementaryExchange" => {
-                    let exchange = read_exchange(node, &site, &element_prefix, out);
+                    let exchange = read_exchange(node, &site, &element_prefix, known_flow, out);
                     process.exchanges.push(exchange);
                 }
                 "parameter" => {
@@ -315,7 +320,7 @@ fn read_data_set(file: &str, data_set: &Node, out: &mut DocumentRead) {
     }
     // openLCA writes `<flowData/>` for activities it could not export: nothing to load. A flowData holding only
     // parameters is kept (a process without exchanges, diagnosed below).
-    if flow_data.is_none_or(|f| f.children.is_empty()) {
+    if flow_data.is_none_or(|f| !f.has_children()) {
         out.diagnostics.push(site.diagnostic(
             Severity::Warning,
             "ecospold2.empty-flow-data",
@@ -371,7 +376,7 @@ fn read_data_set(file: &str, data_set: &Node, out: &mut DocumentRead) {
 }
 
 /// The input or output group of an exchange: the child element, else (non-standard) an attribute.
-fn exchange_group<'n, 'a>(node: &'n Node<'a>) -> Option<(Direction, &'n str, &'n Node<'a>)> {
+fn exchange_group(node: Node<'_>) -> Option<(Direction, &str, Node<'_>)> {
     for (name, direction) in [("inputGroup", Direction::Input), ("outputGroup", Direction::Output)] {
         if let Some(child) = node.child(name)
             && let Some(text) = child.text()
@@ -387,10 +392,30 @@ fn exchange_group<'n, 'a>(node: &'n Node<'a>) -> Option<(Direction, &'n str, &'n
     None
 }
 
-fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentRead) -> Exchange {
-    let is_elementary = node.name == "elementaryExchange";
-    let internal_id = node.attr("id").unwrap_or_default().to_owned();
-    let element = format!("{prefix}/{}[@id={internal_id}]", node.name);
+/// The element path of an exchange in diagnostics (`<prefix>/<name>[@id=<id>]`), written only when one is made.
+struct ExchangeElement<'e> {
+    prefix: &'e str,
+    name: &'e str,
+    id: &'e str,
+}
+
+impl fmt::Display for ExchangeElement<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}[@id={}]", self.prefix, self.name, self.id)
+    }
+}
+
+fn read_exchange(
+    node: Node<'_>,
+    site: &Site<'_>,
+    prefix: &str,
+    known_flow: &dyn Fn(&str) -> bool,
+    out: &mut DocumentRead,
+) -> Exchange {
+    let is_elementary = node.name() == "elementaryExchange";
+    let raw_internal_id = node.attr("id").unwrap_or_default();
+    let internal_id = raw_internal_id.to_owned();
+    let element = ExchangeElement { prefix, name: node.name(), id: raw_internal_id };
     let flow_attr = if is_elementary { "elementaryExchangeId" } else { "intermediateExchangeId" };
     let flow_id = node.attr(flow_attr).unwrap_or_default().to_owned();
     let name = localized(node, "name").map(str::to_owned);
@@ -403,7 +428,7 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
         out.diagnostics.push(site.diagnostic(
             Severity::Warning,
             "ecospold2.missing-flow-id",
-            format!("{} {} has no @{flow_attr}", node.name, exchange.internal_id),
+            format!("{} {} has no @{flow_attr}", node.name(), exchange.internal_id),
             Some(node),
             &element,
         ));
@@ -413,14 +438,14 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
         Ok(None) => out.diagnostics.push(site.diagnostic(
             Severity::Warning,
             "ecospold2.missing-amount",
-            format!("{} {} has no @amount", node.name, exchange.internal_id),
+            format!("{} {} has no @amount", node.name(), exchange.internal_id),
             Some(node),
             &element,
         )),
         Err(raw) => out.diagnostics.push(site.diagnostic(
             Severity::Warning,
             "ecospold2.invalid-number",
-            format!("{} {} has @amount={raw:?}, not a number", node.name, exchange.internal_id),
+            format!("{} {} has @amount={raw:?}, not a number", node.name(), exchange.internal_id),
             Some(node),
             &element,
         )),
@@ -428,21 +453,25 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
     exchange.unit = localized(node, "unitName").map(str::to_owned);
     exchange.formula = node.attr("mathematicalRelation").map(str::to_owned);
     let metadata = &mut exchange.metadata;
-    for (attr, key) in [
-        ("unitId", UNIT_ID_KEY),
-        ("variableName", "variable_name"),
-        ("isCalculatedAmount", "is_calculated_amount"),
-        ("casNumber", "cas_number"),
-        ("productionVolumeAmount", "production_volume_amount"),
-        ("productionVolumeVariableName", "production_volume_variable_name"),
-        ("productionVolumeMathematicalRelation", "production_volume_mathematical_relation"),
-        ("sourceId", "source_id"),
-        ("pageNumbers", "page_numbers"),
-        ("specificAllocationPropertyId", "specific_allocation_property_id"),
-        ("activityLinkId", ACTIVITY_LINK_KEY),
-        ("subcompartmentId", "subcompartment_id"),
-    ] {
-        if let Some(value) = node.attr(attr) {
+    // One pass over the attributes (names are unique in XML).
+    for (attr, value) in node.attrs() {
+        let key = match *attr {
+            "unitId" => UNIT_ID_KEY,
+            "variableName" => "variable_name",
+            "isCalculatedAmount" => "is_calculated_amount",
+            "casNumber" => "cas_number",
+            "productionVolumeAmount" => "production_volume_amount",
+            "productionVolumeVariableName" => "production_volume_variable_name",
+            "productionVolumeMathematicalRelation" => "production_volume_mathematical_relation",
+            "sourceId" => "source_id",
+            "pageNumbers" => "page_numbers",
+            "specificAllocationPropertyId" => "specific_allocation_property_id",
+            "activityLinkId" => ACTIVITY_LINK_KEY,
+            "subcompartmentId" => "subcompartment_id",
+            _ => continue,
+        };
+        let value = value.trim();
+        if !value.is_empty() {
             metadata.insert(key.to_owned(), value.to_owned());
         }
     }
@@ -465,7 +494,9 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
         exchange.properties.push(read_property(property, site, &element, &mut out.diagnostics));
     }
     if let Some(link) = node.attr("activityLinkId") {
-        exchange.provider = Some(Reference::to(link));
+        // The provider of product `flow_id` from activity `link` (linking changes it only when no such process
+        // was read but one with the bare activity id was).
+        exchange.provider = Some(Reference::to(format!("{link}_{flow_id}")));
     }
 
     let compartment: Vec<String> = node
@@ -504,7 +535,7 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
                     "ecospold2.unexpected-group",
                     format!(
                         "{} {} has {}Group {value}, expected one of {}",
-                        node.name,
+                        node.name(),
                         exchange.internal_id,
                         direction.as_str(),
                         expected.join(", ")
@@ -517,7 +548,7 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
         None => out.diagnostics.push(site.diagnostic(
             Severity::Warning,
             "ecospold2.missing-group",
-            format!("{} {} has neither inputGroup nor outputGroup", node.name, exchange.internal_id),
+            format!("{} {} has neither inputGroup nor outputGroup", node.name(), exchange.internal_id),
             Some(node),
             &element,
         )),
@@ -532,7 +563,8 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
         ExchangeKind::Technosphere
     });
 
-    if !flow_id.is_empty() && out.exchange_flow_ids.insert(flow_id.clone()) {
+    // A flow already read (from MasterData or an earlier document) keeps its first description: skip it.
+    if !flow_id.is_empty() && !known_flow(&flow_id) && out.exchange_flow_ids.insert(flow_id.clone()) {
         out.exchange_flows.push(Flow {
             id: EntityId::new(flow_id, None),
             name: name.unwrap_or_default(),
@@ -551,7 +583,12 @@ fn read_exchange(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentR
     exchange
 }
 
-fn read_property(node: &Node, site: &Site<'_>, element: &str, diagnostics: &mut Vec<Diagnostic>) -> PropertyValue {
+fn read_property(
+    node: Node<'_>,
+    site: &Site<'_>,
+    element: &dyn fmt::Display,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> PropertyValue {
     let id = node.attr("propertyId").unwrap_or_default();
     let amount = match number_attr(node, "amount") {
         Ok(amount) => amount,
@@ -579,7 +616,7 @@ fn read_property(node: &Node, site: &Site<'_>, element: &str, diagnostics: &mut 
 }
 
 fn read_parameter(
-    node: &Node,
+    node: Node<'_>,
     site: &Site<'_>,
     prefix: &str,
     process_metadata: &mut Metadata,
@@ -635,7 +672,7 @@ fn read_parameter(
     })
 }
 
-fn read_impact_indicator(node: &Node, site: &Site<'_>, prefix: &str, out: &mut DocumentRead) -> LciaResult {
+fn read_impact_indicator(node: Node<'_>, site: &Site<'_>, prefix: &str, out: &mut DocumentRead) -> LciaResult {
     let id = node.attr("impactIndicatorId").unwrap_or_default();
     let element = format!("{prefix}/impactIndicator[@impactIndicatorId={id}]");
     let description =

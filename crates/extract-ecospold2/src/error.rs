@@ -32,6 +32,9 @@ pub enum Error {
     Dtd { file: String, line: u64, column: u64 },
     #[error("{file}: not a zip or 7z archive, a directory or an .spold/.xml file")]
     UnsupportedInput { file: String },
+    /// A data set could not be held packed in memory (a record over 4 GiB).
+    #[error("cannot hold the data read in memory: {message}")]
+    Pack { message: String },
 }
 
 ecoref_extract_support::impl_from_container_error!(Error);

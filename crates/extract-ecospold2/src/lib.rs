@@ -17,7 +17,9 @@
 //!
 //! # Invariants
 //! - streaming: one document is in memory at a time per worker (plus the entities read so far), each read through
-//!   a size limit; archives are never extracted to disk;
+//!   a size limit; archives are never extracted to disk; the processes read so far are held packed
+//!   ([`ecoref_model::packed`], a few hundred bytes per exchange), and [`read_path_packed`] hands them over as is,
+//!   so that an ecoinvent release loads in well under 1 GiB;
 //! - documents are parsed on up to four threads in batches, and merged in input order (directories and zips in
 //!   name order, 7z in archive order), so the output never depends on thread timing; of two data sets with one
 //!   identity the one whose file name sorts first is kept, so a directory, a zip and a 7z of the same files read
@@ -38,12 +40,13 @@ pub use ecoref_extract_support::{OnInvalid, Progress};
 pub use error::{Error, Result};
 
 use crate::datasets::DocumentRead;
-use crate::link::Collector;
+use crate::link::{Collector, PackedProcess};
 use ecoref_extract_support::xml::{XmlError, XmlErrorKind};
 use ecoref_extract_support::{
     ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, is_unsafe_entry_name, open_input, walk_dir,
 };
-use ecoref_model::{Dataset, Diagnostic};
+use ecoref_model::packed::Packer;
+use ecoref_model::{Dataset, Diagnostic, PackedDataset};
 use std::io::{Read, Seek};
 use std::path::Path;
 
@@ -106,6 +109,29 @@ pub struct ReadOutput {
     pub n_entries_read: u64,
 }
 
+/// What [`read_path_packed`] produces: [`ReadOutput`] with the processes left packed.
+#[derive(Debug, Clone)]
+pub struct PackedReadOutput {
+    /// The data sets read, linked and canonicalized, processes packed.
+    pub dataset: PackedDataset,
+    pub diagnostics: Vec<Diagnostic>,
+    pub n_rejected: u64,
+    pub n_entries_read: u64,
+}
+
+impl PackedReadOutput {
+    /// The output with every process unpacked into the model.
+    pub fn unpack(self) -> Result<ReadOutput> {
+        let dataset = self.dataset.into_dataset().map_err(|e| Error::Pack { message: e.to_string() })?;
+        Ok(ReadOutput {
+            dataset,
+            diagnostics: self.diagnostics,
+            n_rejected: self.n_rejected,
+            n_entries_read: self.n_entries_read,
+        })
+    }
+}
+
 /// Reads a directory (recursively), a zip or 7z archive, or a single `.spold`/`.xml` document.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<ReadOutput> {
     read_path_with_progress(path, options, &mut |_| {})
@@ -117,6 +143,20 @@ pub fn read_path_with_progress(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<ReadOutput> {
+    read_path_packed_with_progress(path, options, progress)?.unpack()
+}
+
+/// [`read_path`] with the processes left packed: what a loader of large inputs (an ecoinvent release) wants.
+pub fn read_path_packed(path: &Path, options: &ReadOptions) -> Result<PackedReadOutput> {
+    read_path_packed_with_progress(path, options, &mut |_| {})
+}
+
+/// [`read_path_packed`], reporting progress.
+pub fn read_path_packed_with_progress(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<PackedReadOutput> {
     let display = path.display().to_string();
     let input = match open_input(path, &display)? {
         Input::Dir => return read_dir(path, &display, options, progress),
@@ -148,17 +188,17 @@ pub fn read_bytes(display_name: &str, bytes: &[u8], options: &ReadOptions) -> Re
     let mut state = Reader::new(options, display_name);
     state.budget.accept(display_name, bytes)?;
     state.push(display_name.to_owned(), bytes.to_vec())?;
-    state.finish()
+    state.finish()?.unpack()
 }
 
 /// Reads a zip archive from any seekable reader; `display_name` names it in errors and diagnostics.
 pub fn read_zip<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOptions) -> Result<ReadOutput> {
-    read_zip_inner(display_name, reader, options, &mut |_| {})
+    read_zip_inner(display_name, reader, options, &mut |_| {})?.unpack()
 }
 
 /// Reads a 7z archive from any seekable reader; `display_name` names it in errors and diagnostics.
 pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOptions) -> Result<ReadOutput> {
-    read_7z_inner(display_name, reader, options, &mut |_| {})
+    read_7z_inner(display_name, reader, options, &mut |_| {})?.unpack()
 }
 
 /// A document waiting in a batch: its display name and bytes.
@@ -205,19 +245,18 @@ impl<'o> Reader<'o> {
         self.batch_bytes = 0;
         self.n_entries_read += batch.len() as u64;
         let on_invalid = self.options.on_invalid;
+        let collector = &self.collector;
+        let read_docs = |docs: &[Pending]| -> Vec<Result<DocumentRead>> {
+            let known_flow = |id: &str| collector.has_flow(id);
+            let mut packer = Packer::new();
+            docs.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid, &known_flow, &mut packer)).collect()
+        };
         let results: Vec<Result<DocumentRead>> = if batch.len() < 2 || self.n_workers < 2 {
-            batch.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid)).collect()
+            read_docs(&batch)
         } else {
             let chunk = batch.len().div_ceil(self.n_workers);
             std::thread::scope(|scope| {
-                let handles: Vec<_> = batch
-                    .chunks(chunk)
-                    .map(|docs| {
-                        scope.spawn(move || {
-                            docs.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid)).collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
+                let handles: Vec<_> = batch.chunks(chunk).map(|docs| scope.spawn(move || read_docs(docs))).collect();
                 handles
                     .into_iter()
                     .flat_map(|h| match h.join() {
@@ -234,17 +273,42 @@ impl<'o> Reader<'o> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<ReadOutput> {
+    fn finish(mut self) -> Result<PackedReadOutput> {
         self.flush()?;
-        let (dataset, diagnostics, n_rejected) = self.collector.finish();
-        Ok(ReadOutput { dataset, diagnostics, n_rejected, n_entries_read: self.n_entries_read })
+        let (dataset, diagnostics, n_rejected) =
+            self.collector.finish(self.n_workers).map_err(|e| Error::Pack { message: e.to_string() })?;
+        Ok(PackedReadOutput { dataset, diagnostics, n_rejected, n_entries_read: self.n_entries_read })
     }
 }
 
-/// Parses and reads one document; a malformed one is an error or, under [`OnInvalid::Skip`], a rejection.
-fn read_one(file: &str, bytes: &[u8], on_invalid: OnInvalid) -> Result<DocumentRead> {
+/// Parses and reads one document; a malformed one is an error or, under [`OnInvalid::Skip`], a rejection. The
+/// processes read are packed here, on the worker's thread.
+fn read_one(
+    file: &str,
+    bytes: &[u8],
+    on_invalid: OnInvalid,
+    known_flow: &dyn Fn(&str) -> bool,
+    packer: &mut Packer,
+) -> Result<DocumentRead> {
+    let mut read = read_one_unpacked(file, bytes, on_invalid, known_flow)?;
+    if !read.processes.is_empty() {
+        for process in std::mem::take(&mut read.processes) {
+            let packed = PackedProcess::pack(&process, packer)
+                .map_err(|e| Error::Pack { message: format!("{file}: data set {}: {e}", process.id) })?;
+            read.packed.push(packed);
+        }
+    }
+    Ok(read)
+}
+
+fn read_one_unpacked(
+    file: &str,
+    bytes: &[u8],
+    on_invalid: OnInvalid,
+    known_flow: &dyn Fn(&str) -> bool,
+) -> Result<DocumentRead> {
     match xml::parse_document(bytes) {
-        Ok(doc) => Ok(datasets::read_document(file, &doc)),
+        Ok(doc) => Ok(datasets::read_document(file, &doc, known_flow)),
         Err(e) => match on_invalid {
             OnInvalid::Fail => Err(xml_error(file, e)),
             OnInvalid::Skip => {
@@ -281,7 +345,7 @@ fn read_zip_inner<R: Read + Seek>(
     reader: R,
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<ReadOutput> {
+) -> Result<PackedReadOutput> {
     let mut archive = ZipContainer::open(display_name, reader, options.max_entries)?;
     let mut state = Reader::new(options, display_name);
     let mut selected = Vec::new();
@@ -305,7 +369,7 @@ fn read_7z_inner<R: Read + Seek>(
     reader: R,
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<ReadOutput> {
+) -> Result<PackedReadOutput> {
     use sevenz_rust2::{ArchiveReader, EntryDecision, Password};
     let seven_error =
         |e: sevenz_rust2::Error| Error::SevenZip { file: display_name.to_owned(), message: e.to_string() };
@@ -367,7 +431,7 @@ fn read_dir(
     display_name: &str,
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<ReadOutput> {
+) -> Result<PackedReadOutput> {
     let mut state = Reader::new(options, display_name);
     let files = walk_dir(root, display_name, options.max_entries, |_, name, file_type| {
         if file_type.is_dir() {

@@ -1,9 +1,18 @@
 //! Merging the documents of one read and linking them: MasterData names and units fill the flows and exchanges,
 //! `activityLinkId`s become provider process ids, unknown units and dangling links become diagnostics.
+//!
+//! Processes are held packed ([`ecoref_model::packed`]) from the moment they are read, so a release of 850,000
+//! exchanges fits in a few hundred MB. Linking reads each packed process once (no model values built): it
+//! reports what is missing and notes what MasterData or the process ids would change, and only a process with
+//! such a change is unpacked, changed and packed again. Processes are then rendered as canonical JSON (for the
+//! content hash) on the reader's threads, in batches, and kept in canonical order.
 
 use crate::datasets::{ACTIVITY_ID_KEY, ACTIVITY_LINK_KEY, DocumentRead, UNIT_ID_KEY};
 use crate::masterdata::MasterData;
-use ecoref_model::{Contact, Dataset, Diagnostic, ExchangeKind, Flow, Process, Source};
+use ecoref_model::packed::{Item, Map, PackError, Packer, Record, Seq, Value, from_packed};
+use ecoref_model::{
+    Contact, Dataset, Diagnostic, Flow, PackedDataset, PackedDatasetBuilder, PreparedProcess, Process, Source,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Unit names of the ecoinvent 3 `Units.xml` MasterData (and the usual variants written by openLCA), accepted
@@ -86,10 +95,33 @@ const KNOWN_UNITS: &[&str] = &[
     "kg*mi",
 ];
 
+/// One data set as read: packed, with what merging needs without unpacking it.
+#[derive(Debug)]
+pub(crate) struct PackedProcess {
+    /// The process id (EcoSpold2 ids have no version).
+    pub(crate) id: String,
+    /// The raw activity id (process metadata `activity_id`), which diagnostics name.
+    pub(crate) activity_id: Option<String>,
+    pub(crate) bytes: Box<[u8]>,
+}
+
+impl PackedProcess {
+    pub(crate) fn pack(process: &Process, packer: &mut Packer) -> Result<Self, PackError> {
+        Ok(PackedProcess {
+            id: process.id.id.clone(),
+            activity_id: process.metadata.get(ACTIVITY_ID_KEY).cloned(),
+            bytes: packer.pack_boxed(process)?,
+        })
+    }
+}
+
+/// Processes linked and rendered per batch: enough to keep both threads busy, little memory.
+const LINK_BATCH: usize = 512;
+
 /// Collects document reads in input order, then links them into one dataset.
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
-    processes: Vec<(Process, String)>,
+    processes: Vec<(PackedProcess, String)>,
     /// Process id → index in `processes`.
     process_ids: HashMap<String, usize>,
     master_flows: BTreeMap<String, Flow>,
@@ -104,15 +136,15 @@ pub(crate) struct Collector {
 
 impl Collector {
     pub(crate) fn add(&mut self, file: &str, read: DocumentRead) {
-        let DocumentRead { processes, exchange_flows, mut master, diagnostics, n_rejected, not_loaded, .. } = read;
+        let DocumentRead { packed, exchange_flows, mut master, diagnostics, n_rejected, not_loaded, .. } = read;
         self.diagnostics.extend(diagnostics);
         self.n_rejected += n_rejected;
         if let Some(kind) = not_loaded {
             *self.not_loaded.entry(kind).or_default() += 1;
         }
-        for process in processes {
-            let Some(&idx) = self.process_ids.get(&process.id.id) else {
-                self.process_ids.insert(process.id.id.clone(), self.processes.len());
+        for process in packed {
+            let Some(&idx) = self.process_ids.get(&process.id) else {
+                self.process_ids.insert(process.id.clone(), self.processes.len());
                 self.processes.push((process, file.to_owned()));
                 continue;
             };
@@ -130,8 +162,8 @@ impl Collector {
                 format!("data set {} in {rejected_file} is also in {kept_file}: rejected", rejected.id),
             )
             .in_file(rejected_file.as_str());
-            if let Some(activity) = rejected.metadata.get(ACTIVITY_ID_KEY) {
-                d = d.for_entity(activity.clone());
+            if let Some(activity) = rejected.activity_id {
+                d = d.for_entity(activity);
             }
             self.reject(d);
         }
@@ -163,129 +195,67 @@ impl Collector {
         self.n_rejected += 1;
     }
 
+    /// True when a flow with this id was read already (MasterData or an exchange): later exchanges of it would
+    /// not change the flows of the dataset.
+    pub(crate) fn has_flow(&self, id: &str) -> bool {
+        self.master_flows.contains_key(id) || self.exchange_flows.contains_key(id)
+    }
+
     pub(crate) fn not_loaded(&mut self, kind: &str) {
         *self.not_loaded.entry(kind.to_owned()).or_default() += 1;
     }
 
-    /// Links everything read and returns the canonicalized dataset, the diagnostics and the rejected count.
-    pub(crate) fn finish(mut self) -> (Dataset, Vec<Diagnostic>, u64) {
-        let units: HashMap<&str, &str> = self.master.units.iter().map(|(id, n)| (id.as_str(), n.as_str())).collect();
-        let mut known_units: HashSet<&str> = KNOWN_UNITS.iter().copied().collect();
-        known_units.extend(units.values().copied());
-        let geographies: HashMap<&str, &str> =
-            self.master.geographies.iter().map(|(id, s)| (id.as_str(), s.as_str())).collect();
-        let properties: HashMap<&str, (&str, Option<&str>)> = self
-            .master
-            .properties
-            .iter()
-            .map(|(id, name, unit)| (id.as_str(), (name.as_str(), unit.as_deref())))
-            .collect();
-        let activity_index: HashSet<&str> = self.master.activity_index.iter().map(String::as_str).collect();
-        let mut diagnostics = Vec::new();
-        let mut processes = Vec::with_capacity(self.processes.len());
-        for (mut process, file) in std::mem::take(&mut self.processes) {
-            let entity = process.metadata.get(ACTIVITY_ID_KEY).cloned().unwrap_or_else(|| process.id.id.clone());
-            let warn = |code: &str, message: String, element: String| {
-                Diagnostic::warning(code, message)
-                    .in_file(file.as_str())
-                    .at_element(element)
-                    .for_entity(entity.as_str())
+    /// Links everything read (on up to `n_workers` threads) and returns the canonical packed dataset, the
+    /// diagnostics and the rejected count.
+    pub(crate) fn finish(mut self, n_workers: usize) -> Result<(PackedDataset, Vec<Diagnostic>, u64), PackError> {
+        let processes = std::mem::take(&mut self.processes);
+        let mut linked_diagnostics: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
+        let mut builder = PackedDatasetBuilder::new();
+        {
+            let context = LinkContext::new(&self.master, &self.master_flows, &self.process_ids);
+            // Canonical order: by id (ids are unique here, duplicates were rejected).
+            let mut order: Vec<usize> = (0..processes.len()).collect();
+            order.sort_by(|&a, &b| processes[a].0.id.cmp(&processes[b].0.id));
+            let mut slots: Vec<Option<(PackedProcess, String)>> = processes.into_iter().map(Some).collect();
+            // Each batch is linked while the previous one is hashed (the hash is one sequential sha256).
+            let mut keep = |results: Vec<Result<Linked, PackError>>| -> Result<(), PackError> {
+                for result in results {
+                    let (idx, prepared, diagnostics) = result?;
+                    builder.push(prepared)?;
+                    if !diagnostics.is_empty() {
+                        linked_diagnostics.push((idx, diagnostics));
+                    }
+                }
+                Ok(())
             };
-            if process.location.is_none()
-                && let Some(short) = process.metadata.get("geography_id").and_then(|g| geographies.get(g.as_str()))
-            {
-                process.location = Some((*short).to_owned());
+            let mut previous: Option<Vec<Result<Linked, PackError>>> = None;
+            for batch in order.chunks(LINK_BATCH) {
+                let items: Vec<(usize, PackedProcess, String)> = batch
+                    .iter()
+                    .filter_map(|&idx| slots[idx].take().map(|(process, file)| (idx, process, file)))
+                    .collect();
+                let context = &context;
+                let (linked, kept) = std::thread::scope(|scope| {
+                    let linking = scope.spawn(move || link_batch(context, items, n_workers));
+                    let kept = previous.take().map_or(Ok(()), &mut keep);
+                    match linking.join() {
+                        Ok(linked) => (linked, kept),
+                        // A worker only panics on a violated internal invariant: pass the panic on.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                });
+                kept?;
+                previous = Some(linked);
             }
-            for exchange in &mut process.exchanges {
-                let kind_name = if exchange.kind == Some(ExchangeKind::Biosphere) {
-                    "elementaryExchange"
-                } else {
-                    "intermediateExchange"
-                };
-                let element = format!("flowData/{kind_name}[@id={}]", exchange.internal_id);
-                let master_flow = self.master_flows.get(&exchange.flow.id);
-                if exchange.unit.is_none() {
-                    let unit_id = exchange.metadata.get(UNIT_ID_KEY).map(String::as_str);
-                    exchange.unit = unit_id.and_then(|u| units.get(u)).map(|n| (*n).to_owned()).or_else(|| {
-                        master_flow
-                            .filter(|f| f.metadata.get(UNIT_ID_KEY).map(String::as_str) == unit_id)
-                            .and_then(|f| f.reference_unit.clone())
-                    });
-                }
-                match &exchange.unit {
-                    None => diagnostics.push(warn(
-                        "ecospold2.missing-unit",
-                        format!("exchange {} ({}) has no unit name", exchange.internal_id, exchange.flow.id),
-                        element.clone(),
-                    )),
-                    Some(unit) if !known_units.contains(unit.as_str()) => diagnostics.push(warn(
-                        "ecospold2.unknown-unit",
-                        format!(
-                            "exchange {} ({}) is in unit {unit:?}, which is neither an ecoinvent unit nor in MasterData Units",
-                            exchange.internal_id, exchange.flow.id
-                        ),
-                        element.clone(),
-                    )),
-                    Some(_) => {}
-                }
-                if exchange.flow.description.is_none() {
-                    exchange.flow.description = master_flow.map(|f| f.name.clone()).filter(|n| !n.is_empty());
-                }
-                for property in &mut exchange.properties {
-                    if let Some((name, unit)) = properties.get(property.property.id.as_str()) {
-                        property.property.description.get_or_insert_with(|| (*name).to_owned());
-                        if property.unit.is_none() {
-                            property.unit = unit.map(str::to_owned);
-                        }
-                    }
-                }
-                let is_elementary = exchange.kind == Some(ExchangeKind::Biosphere);
-                let has_file =
-                    if is_elementary { self.master.has_elementary_file } else { self.master.has_intermediate_file };
-                if has_file && master_flow.is_none() && !exchange.flow.id.is_empty() {
-                    diagnostics.push(warn(
-                        "ecospold2.flow-not-in-masterdata",
-                        format!(
-                            "exchange {} names flow {}, which the MasterData {} file does not list",
-                            exchange.internal_id,
-                            exchange.flow.id,
-                            if is_elementary { "ElementaryExchanges" } else { "IntermediateExchanges" }
-                        ),
-                        element.clone(),
-                    ));
-                }
-                if let Some(link) = exchange.metadata.get(ACTIVITY_LINK_KEY) {
-                    let combined = format!("{link}_{}", exchange.flow.id);
-                    let resolved = if self.process_ids.contains_key(&combined) {
-                        Some(combined.clone())
-                    } else if self.process_ids.contains_key(link) {
-                        Some(link.clone())
-                    } else {
-                        None
-                    };
-                    if resolved.is_none() && self.master.has_activity_index {
-                        let why = if activity_index.contains(link.as_str()) {
-                            "is in the ActivityIndex but no data set of it was read"
-                        } else {
-                            "is not in the ActivityIndex"
-                        };
-                        diagnostics.push(warn(
-                            "ecospold2.unresolved-provider",
-                            format!(
-                                "exchange {} links to activity {link} for product {}, which {why}",
-                                exchange.internal_id, exchange.flow.id
-                            ),
-                            element.clone(),
-                        ));
-                    }
-                    if let Some(provider) = &mut exchange.provider {
-                        provider.id = resolved.unwrap_or(combined);
-                    }
-                }
+            if let Some(last) = previous {
+                keep(last)?;
             }
-            processes.push(process);
         }
+        // Link diagnostics in input order, as the documents came.
+        linked_diagnostics.sort_by_key(|(idx, _)| *idx);
+        let mut diagnostics: Vec<Diagnostic> = linked_diagnostics.into_iter().flat_map(|(_, d)| d).collect();
 
+        let units: HashMap<&str, &str> = self.master.units.iter().map(|(id, n)| (id.as_str(), n.as_str())).collect();
         let mut flows = std::mem::take(&mut self.master_flows);
         for (id, flow) in std::mem::take(&mut self.exchange_flows) {
             flows.entry(id).or_insert(flow);
@@ -319,14 +289,343 @@ impl Collector {
                 format!("{n} file(s) not loaded: {}", kinds.into_iter().collect::<Vec<_>>().join(", ")),
             ));
         }
-        let mut dataset = Dataset {
-            processes,
+        let others = Dataset {
             flows,
-            sources: self.sources.into_values().collect(),
-            contacts: self.contacts.into_values().collect(),
+            sources: std::mem::take(&mut self.sources).into_values().collect(),
+            contacts: std::mem::take(&mut self.contacts).into_values().collect(),
             ..Dataset::default()
         };
-        dataset.canonicalize();
-        (dataset, all, self.n_rejected)
+        Ok((builder.finish(others)?, all, self.n_rejected))
+    }
+}
+
+/// One linked process: its input index, the process ready for the dataset, its diagnostics.
+type Linked = (usize, PreparedProcess, Vec<Diagnostic>);
+
+/// Links a batch of processes on up to `n_workers` threads; results in batch order.
+fn link_batch(
+    context: &LinkContext<'_>,
+    items: Vec<(usize, PackedProcess, String)>,
+    n_workers: usize,
+) -> Vec<Result<Linked, PackError>> {
+    let link_all = |items: Vec<(usize, PackedProcess, String)>| -> Vec<Result<Linked, PackError>> {
+        let mut packer = Packer::new();
+        items
+            .into_iter()
+            .map(|(idx, process, file)| {
+                let (prepared, diagnostics) = context.link(process, &file, &mut packer)?;
+                Ok((idx, prepared, diagnostics))
+            })
+            .collect()
+    };
+    if n_workers < 2 || items.len() < 2 {
+        return link_all(items);
+    }
+    let per_worker = items.len().div_ceil(n_workers);
+    let mut chunks: Vec<Vec<(usize, PackedProcess, String)>> = Vec::new();
+    let mut items = items.into_iter();
+    loop {
+        let chunk: Vec<_> = items.by_ref().take(per_worker).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks.into_iter().map(|chunk| scope.spawn(move || link_all(chunk))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                // A worker only panics on a violated internal invariant: pass the panic on.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// What linking looks things up in: MasterData and the ids of the processes read.
+struct LinkContext<'c> {
+    units: HashMap<&'c str, &'c str>,
+    known_units: HashSet<&'c str>,
+    geographies: HashMap<&'c str, &'c str>,
+    properties: HashMap<&'c str, (&'c str, Option<&'c str>)>,
+    activity_index: HashSet<&'c str>,
+    master_flows: &'c BTreeMap<String, Flow>,
+    process_ids: &'c HashMap<String, usize>,
+    master: &'c MasterData,
+}
+
+/// What linking changes in one process.
+#[derive(Debug, Default)]
+struct Patch {
+    location: Option<String>,
+    exchanges: Vec<(usize, ExchangePatch)>,
+}
+
+#[derive(Debug, Default)]
+struct ExchangePatch {
+    unit: Option<String>,
+    description: Option<String>,
+    provider_id: Option<String>,
+    /// Property index → (description, unit) to set.
+    properties: Vec<(usize, Option<String>, Option<String>)>,
+}
+
+impl ExchangePatch {
+    fn is_empty(&self) -> bool {
+        self.unit.is_none() && self.description.is_none() && self.provider_id.is_none() && self.properties.is_empty()
+    }
+}
+
+/// The fields of a packed exchange that linking reads.
+#[derive(Default)]
+struct ExchangeView<'r, 'a> {
+    internal_id: &'a str,
+    flow_id: &'a str,
+    has_description: bool,
+    is_biosphere: bool,
+    unit: Option<&'a str>,
+    unit_id: Option<&'a str>,
+    link: Option<&'a str>,
+    provider_id: Option<&'a str>,
+    properties: Option<Seq<'r, 'a>>,
+}
+
+fn str_of<'a>(value: Value<'_, 'a>) -> Option<&'a str> {
+    match value.item() {
+        Item::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn entries<'r, 'a>(value: Value<'r, 'a>) -> Option<Map<'r, 'a>> {
+    value.as_map()
+}
+
+impl<'r, 'a> ExchangeView<'r, 'a> {
+    fn read(exchange: Value<'r, 'a>) -> Self {
+        let mut view = ExchangeView::default();
+        for (key, value) in entries(exchange).into_iter().flatten() {
+            match key {
+                "internal_id" => view.internal_id = str_of(value).unwrap_or_default(),
+                "flow" => {
+                    for (key, value) in entries(value).into_iter().flatten() {
+                        match key {
+                            "id" => view.flow_id = str_of(value).unwrap_or_default(),
+                            "description" => view.has_description = !value.is_null(),
+                            _ => {}
+                        }
+                    }
+                }
+                "kind" => view.is_biosphere = str_of(value) == Some("biosphere"),
+                "unit" => view.unit = str_of(value),
+                "metadata" => {
+                    for (key, value) in entries(value).into_iter().flatten() {
+                        match key {
+                            UNIT_ID_KEY => view.unit_id = str_of(value),
+                            ACTIVITY_LINK_KEY => view.link = str_of(value),
+                            _ => {}
+                        }
+                    }
+                }
+                "provider" => view.provider_id = value.get("id").and_then(str_of),
+                "properties" => view.properties = value.as_seq(),
+                _ => {}
+            }
+        }
+        view
+    }
+}
+
+impl<'c> LinkContext<'c> {
+    fn new(
+        master: &'c MasterData,
+        master_flows: &'c BTreeMap<String, Flow>,
+        process_ids: &'c HashMap<String, usize>,
+    ) -> Self {
+        let units: HashMap<&str, &str> = master.units.iter().map(|(id, n)| (id.as_str(), n.as_str())).collect();
+        let mut known_units: HashSet<&str> = KNOWN_UNITS.iter().copied().collect();
+        known_units.extend(units.values().copied());
+        LinkContext {
+            units,
+            known_units,
+            geographies: master.geographies.iter().map(|(id, s)| (id.as_str(), s.as_str())).collect(),
+            properties: master
+                .properties
+                .iter()
+                .map(|(id, name, unit)| (id.as_str(), (name.as_str(), unit.as_deref())))
+                .collect(),
+            activity_index: master.activity_index.iter().map(String::as_str).collect(),
+            master_flows,
+            process_ids,
+            master,
+        }
+    }
+
+    /// Links one process: the process ready for the dataset (packed again only when linking changed it) and
+    /// its diagnostics.
+    fn link(
+        &self,
+        process: PackedProcess,
+        file: &str,
+        packer: &mut Packer,
+    ) -> Result<(PreparedProcess, Vec<Diagnostic>), PackError> {
+        let mut diagnostics = Vec::new();
+        let PackedProcess { id, activity_id, bytes } = process;
+        let (prepared, patch) = PreparedProcess::new_inspecting(bytes, |record| {
+            self.scan(record, activity_id.as_deref().unwrap_or(&id), file, &mut diagnostics)
+        })?;
+        if patch.location.is_none() && patch.exchanges.is_empty() {
+            return Ok((prepared, diagnostics));
+        }
+        let mut unpacked: Process = from_packed(prepared.packed())?;
+        if let Some(location) = patch.location {
+            unpacked.location = Some(location);
+        }
+        for (idx, change) in patch.exchanges {
+            let Some(exchange) = unpacked.exchanges.get_mut(idx) else { continue };
+            if let Some(unit) = change.unit {
+                exchange.unit = Some(unit);
+            }
+            if let Some(description) = change.description {
+                exchange.flow.description = Some(description);
+            }
+            if let (Some(id), Some(provider)) = (change.provider_id, exchange.provider.as_mut()) {
+                provider.id = id;
+            }
+            for (p, description, unit) in change.properties {
+                let Some(property) = exchange.properties.get_mut(p) else { continue };
+                if let Some(description) = description {
+                    property.property.description = Some(description);
+                }
+                if let Some(unit) = unit {
+                    property.unit = Some(unit);
+                }
+            }
+        }
+        Ok((PreparedProcess::new(packer.pack_boxed(&unpacked)?)?, diagnostics))
+    }
+
+    /// Reads a packed process: reports missing units, flows missing from MasterData and dangling links, and
+    /// returns what MasterData and the process ids fill in.
+    fn scan(&self, record: &Record<'_>, entity: &str, file: &str, out: &mut Vec<Diagnostic>) -> Patch {
+        let mut patch = Patch::default();
+        let warn = |code: &str, message: String, element: String| {
+            Diagnostic::warning(code, message).in_file(file).at_element(element).for_entity(entity)
+        };
+        let root = record.root();
+        let mut location_missing = false;
+        let mut geography_id = None;
+        let mut exchanges = None;
+        for (key, value) in entries(root).into_iter().flatten() {
+            match key {
+                "location" => location_missing = value.is_null(),
+                "metadata" => geography_id = value.get("geography_id").and_then(str_of),
+                "exchanges" => exchanges = value.as_seq(),
+                _ => {}
+            }
+        }
+        if location_missing && let Some(short) = geography_id.and_then(|g| self.geographies.get(g)) {
+            patch.location = Some((*short).to_owned());
+        }
+        for (idx, exchange) in exchanges.into_iter().flatten().enumerate() {
+            let view = ExchangeView::read(exchange);
+            let mut change = ExchangePatch::default();
+            let kind_name = if view.is_biosphere { "elementaryExchange" } else { "intermediateExchange" };
+            let element = || format!("flowData/{kind_name}[@id={}]", view.internal_id);
+            let master_flow = self.master_flows.get(view.flow_id);
+            let unit = match view.unit {
+                Some(unit) => Some(unit),
+                None => {
+                    let unit_id = view.unit_id;
+                    let found = unit_id.and_then(|u| self.units.get(u).copied()).or_else(|| {
+                        master_flow
+                            .filter(|f| f.metadata.get(UNIT_ID_KEY).map(String::as_str) == unit_id)
+                            .and_then(|f| f.reference_unit.as_deref())
+                    });
+                    change.unit = found.map(str::to_owned);
+                    found
+                }
+            };
+            match unit {
+                None => out.push(warn(
+                    "ecospold2.missing-unit",
+                    format!("exchange {} ({}) has no unit name", view.internal_id, view.flow_id),
+                    element(),
+                )),
+                Some(unit) if !self.known_units.contains(unit) => out.push(warn(
+                    "ecospold2.unknown-unit",
+                    format!(
+                        "exchange {} ({}) is in unit {unit:?}, which is neither an ecoinvent unit nor in MasterData Units",
+                        view.internal_id, view.flow_id
+                    ),
+                    element(),
+                )),
+                Some(_) => {}
+            }
+            if !view.has_description {
+                change.description = master_flow.map(|f| f.name.clone()).filter(|n| !n.is_empty());
+            }
+            for (p, property) in view.properties.into_iter().flatten().enumerate() {
+                let Some(id) = property.get("property").and_then(|r| r.get("id")).and_then(str_of) else { continue };
+                let Some((name, unit)) = self.properties.get(id) else { continue };
+                let has_description =
+                    property.get("property").and_then(|r| r.get("description")).is_some_and(|d| !d.is_null());
+                let has_unit = property.get("unit").is_some_and(|u| !u.is_null());
+                let description = (!has_description).then(|| (*name).to_owned());
+                let unit = if has_unit { None } else { unit.map(str::to_owned) };
+                if description.is_some() || unit.is_some() {
+                    change.properties.push((p, description, unit));
+                }
+            }
+            let has_file =
+                if view.is_biosphere { self.master.has_elementary_file } else { self.master.has_intermediate_file };
+            if has_file && master_flow.is_none() && !view.flow_id.is_empty() {
+                out.push(warn(
+                    "ecospold2.flow-not-in-masterdata",
+                    format!(
+                        "exchange {} names flow {}, which the MasterData {} file does not list",
+                        view.internal_id,
+                        view.flow_id,
+                        if view.is_biosphere { "ElementaryExchanges" } else { "IntermediateExchanges" }
+                    ),
+                    element(),
+                ));
+            }
+            if let Some(link) = view.link {
+                let combined = format!("{link}_{}", view.flow_id);
+                let resolved = if self.process_ids.contains_key(&combined) {
+                    Some(combined.as_str())
+                } else if self.process_ids.contains_key(link) {
+                    Some(link)
+                } else {
+                    None
+                };
+                if resolved.is_none() && self.master.has_activity_index {
+                    let why = if self.activity_index.contains(link) {
+                        "is in the ActivityIndex but no data set of it was read"
+                    } else {
+                        "is not in the ActivityIndex"
+                    };
+                    out.push(warn(
+                        "ecospold2.unresolved-provider",
+                        format!(
+                            "exchange {} links to activity {link} for product {}, which {why}",
+                            view.internal_id, view.flow_id
+                        ),
+                        element(),
+                    ));
+                }
+                let provider = resolved.unwrap_or(combined.as_str());
+                if view.provider_id.is_some_and(|id| id != provider) {
+                    change.provider_id = Some(provider.to_owned());
+                }
+            }
+            if !change.is_empty() {
+                patch.exchanges.push((idx, change));
+            }
+        }
+        patch
     }
 }

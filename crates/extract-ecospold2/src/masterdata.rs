@@ -43,8 +43,8 @@ pub(crate) fn is_loaded_root(name: &str) -> bool {
 }
 
 /// Reads a MasterData file.
-pub(crate) fn read_file(file: &str, root: &Node, master: &mut MasterData, diagnostics: &mut Vec<Diagnostic>) {
-    match root.name {
+pub(crate) fn read_file(file: &str, root: Node<'_>, master: &mut MasterData, diagnostics: &mut Vec<Diagnostic>) {
+    match root.name() {
         "validElementaryExchanges" => master.has_elementary_file = true,
         "validIntermediateExchanges" => master.has_intermediate_file = true,
         "validUnits" => master.has_units_file = true,
@@ -55,26 +55,26 @@ pub(crate) fn read_file(file: &str, root: &Node, master: &mut MasterData, diagno
 }
 
 /// Reads openLCA's inline `usedUserMasterData` (plural element names) or ecoinvent's (singular ones).
-pub(crate) fn read_inline(file: &str, node: &Node, master: &mut MasterData, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn read_inline(file: &str, node: Node<'_>, master: &mut MasterData, diagnostics: &mut Vec<Diagnostic>) {
     read_entries(file, node, master, diagnostics);
 }
 
-fn read_entries(file: &str, root: &Node, master: &mut MasterData, diagnostics: &mut Vec<Diagnostic>) {
-    for node in &root.children {
+fn read_entries(file: &str, root: Node<'_>, master: &mut MasterData, diagnostics: &mut Vec<Diagnostic>) {
+    for node in root.children() {
         let Some(id) = node.attr("id") else {
-            if is_entry(node.name) {
+            if is_entry(node.name()) {
                 let site = Site { file, entity: None };
                 diagnostics.push(site.diagnostic(
                     Severity::Error,
                     "ecospold2.missing-masterdata-id",
-                    format!("MasterData entry <{}> in {file} has no @id: entry rejected", node.name),
+                    format!("MasterData entry <{}> in {file} has no @id: entry rejected", node.name()),
                     Some(node),
-                    &format!("{}/{}", root.name, node.name),
+                    format!("{}/{}", root.name(), node.name()),
                 ));
             }
             continue;
         };
-        match node.name {
+        match node.name() {
             "elementaryExchange" | "elementaryExchanges" => master.flows.push(read_flow(node, id, true)),
             "intermediateExchange" | "intermediateExchanges" => master.flows.push(read_flow(node, id, false)),
             "unit" | "units" => {
@@ -122,7 +122,7 @@ fn is_entry(name: &str) -> bool {
     )
 }
 
-fn read_flow(node: &Node, id: &str, is_elementary: bool) -> Flow {
+fn read_flow(node: Node<'_>, id: &str, is_elementary: bool) -> Flow {
     let mut metadata = Metadata::new();
     if let Some(unit_id) = node.attr("unitId") {
         metadata.insert(crate::datasets::UNIT_ID_KEY.to_owned(), unit_id.to_owned());
@@ -177,7 +177,7 @@ fn read_flow(node: &Node, id: &str, is_elementary: bool) -> Flow {
     }
 }
 
-fn read_person(node: &Node, id: &str) -> Contact {
+fn read_person(node: Node<'_>, id: &str) -> Contact {
     let mut metadata = Metadata::new();
     for (attr, key) in [("address", "address"), ("telephone", "telephone"), ("companyId", "company_id")] {
         if let Some(value) = node.attr(attr) {
@@ -196,7 +196,7 @@ fn read_person(node: &Node, id: &str) -> Contact {
     }
 }
 
-fn read_source(node: &Node, id: &str) -> Source {
+fn read_source(node: Node<'_>, id: &str) -> Source {
     let mut metadata = Metadata::new();
     for (attr, key) in [
         ("firstAuthor", "first_author"),

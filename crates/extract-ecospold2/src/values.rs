@@ -3,6 +3,7 @@
 
 use crate::xml::Node;
 use ecoref_model::{Diagnostic, Metadata, Severity, Uncertainty};
+use std::fmt;
 
 /// Where diagnostics of one document point: the file and the entity being read.
 #[derive(Debug, Clone)]
@@ -17,13 +18,14 @@ impl Site<'_> {
         severity: Severity,
         code: &str,
         message: String,
-        node: Option<&Node>,
-        element: &str,
+        node: Option<Node<'_>>,
+        element: impl fmt::Display,
     ) -> Diagnostic {
         let mut d = Diagnostic::new(severity, code, message).in_file(self.file);
         if let Some(node) = node {
-            d = d.at_line(node.line, None);
+            d = d.at_line(node.line(), None);
         }
+        let element = element.to_string();
         if !element.is_empty() {
             d = d.at_element(element);
         }
@@ -41,19 +43,19 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
 }
 
 /// Reads numeric attribute `name` of `node`: `Ok(None)` when absent, `Err(raw)` when present but not a number.
-pub(crate) fn number_attr<'a>(node: &'a Node, name: &str) -> Result<Option<f64>, &'a str> {
+pub(crate) fn number_attr<'a>(node: Node<'a>, name: &str) -> Result<Option<f64>, &'a str> {
     match node.attr(name) {
         None => Ok(None),
         Some(raw) => parse_number(raw).map(Some).ok_or(raw),
     }
 }
 
-fn is_preferred_language(node: &Node) -> bool {
+fn is_preferred_language(node: Node<'_>) -> bool {
     matches!(node.attr("lang"), None | Some("en"))
 }
 
 /// Text of the child `name` in English (or without a language), else in the first language given.
-pub(crate) fn localized<'a>(node: &'a Node, name: &'a str) -> Option<&'a str> {
+pub(crate) fn localized<'a>(node: Node<'a>, name: &'a str) -> Option<&'a str> {
     let mut first = None;
     for child in node.children_named(name) {
         if let Some(text) = child.text() {
@@ -68,9 +70,9 @@ pub(crate) fn localized<'a>(node: &'a Node, name: &'a str) -> Option<&'a str> {
 
 /// All texts of the children `name` in English or without a language (else those of the first language seen),
 /// in source order.
-pub(crate) fn localized_all<'a>(node: &'a Node, name: &'a str) -> Vec<&'a str> {
+pub(crate) fn localized_all<'a>(node: Node<'a>, name: &'a str) -> Vec<&'a str> {
     let preferred: Vec<&str> =
-        node.children_named(name).filter(|c| is_preferred_language(c)).filter_map(Node::text).collect();
+        node.children_named(name).filter(|c| is_preferred_language(*c)).filter_map(Node::text).collect();
     if !preferred.is_empty() {
         return preferred;
     }
@@ -80,10 +82,10 @@ pub(crate) fn localized_all<'a>(node: &'a Node, name: &'a str) -> Vec<&'a str> {
 
 /// A text block (`generalComment`, `comment` with `text[@index]` children, or plain text): the texts ordered by
 /// index and joined by newlines.
-pub(crate) fn text_block(node: &Node) -> Option<String> {
+pub(crate) fn text_block(node: Node<'_>) -> Option<String> {
     let mut parts: Vec<(i64, &str)> = node
         .children_named("text")
-        .filter(|c| is_preferred_language(c))
+        .filter(|c| is_preferred_language(*c))
         .enumerate()
         .filter_map(|(position, c)| {
             let index = c.attr("index").and_then(|i| i.parse::<i64>().ok()).unwrap_or(position as i64);
@@ -126,17 +128,17 @@ const DISTRIBUTIONS: [&str; 8] =
 /// Reads an `uncertainty` element: the distribution with every numeric attribute as a parameter, and the pedigree
 /// matrix and comment into `metadata`. Non-numeric parameters become warnings.
 pub(crate) fn read_uncertainty(
-    node: &Node,
+    node: Node<'_>,
     site: &Site<'_>,
-    element: &str,
+    element: &dyn fmt::Display,
     metadata: &mut Metadata,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Uncertainty> {
     let mut uncertainty = None;
-    for child in &node.children {
-        if DISTRIBUTIONS.contains(&child.name) && uncertainty.is_none() {
-            let mut u = Uncertainty { distribution: child.name.to_ascii_lowercase(), ..Uncertainty::default() };
-            for (key, raw) in &child.attrs {
+    for child in node.children() {
+        if DISTRIBUTIONS.contains(&child.name()) && uncertainty.is_none() {
+            let mut u = Uncertainty { distribution: child.name().to_ascii_lowercase(), ..Uncertainty::default() };
+            for (key, raw) in child.attrs() {
                 match parse_number(raw) {
                     Some(value) => {
                         u.parameters.insert((*key).to_owned(), value);
@@ -156,7 +158,7 @@ pub(crate) fn read_uncertainty(
                 }
             }
             uncertainty = Some(u);
-        } else if child.name == "pedigreeMatrix" {
+        } else if child.name() == "pedigreeMatrix" {
             let score = |name| child.attr(name).unwrap_or("?");
             metadata.insert(
                 "pedigree".to_owned(),
@@ -169,7 +171,7 @@ pub(crate) fn read_uncertainty(
                     score("furtherTechnologyCorrelation")
                 ),
             );
-        } else if child.name == "comment"
+        } else if child.name() == "comment"
             && let Some(text) = child.text()
         {
             metadata.insert("uncertainty_comment".to_owned(), text.to_owned());

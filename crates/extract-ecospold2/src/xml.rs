@@ -12,6 +12,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 use std::borrow::Cow;
+use std::fmt;
 
 /// Deepest element nesting accepted; EcoSpold2 documents nest about eight levels.
 const MAX_DEPTH: usize = 128;
@@ -42,29 +43,94 @@ impl RootNs {
     }
 }
 
-/// One element: local name, attributes by local name, its own text (text and CDATA directly inside it) and
-/// children. Names, and values without escapes, borrow from the document bytes.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Node<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) attrs: Vec<(&'a str, Cow<'a, str>)>,
-    pub(crate) text: Cow<'a, str>,
-    pub(crate) children: Vec<Node<'a>>,
+/// No node (end of a child or sibling chain).
+const NONE: u32 = u32::MAX;
+
+/// One element in the document's arena: local name, attributes (a range of the document's attribute list), its
+/// own text (text and CDATA directly inside it) and links to its first and last child and next sibling.
+#[derive(Debug)]
+struct NodeData<'a> {
+    name: &'a str,
+    attrs: (u32, u32),
+    text: Cow<'a, str>,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
     /// 1-based line of the start tag.
-    pub(crate) line: u64,
+    line: u64,
 }
 
-impl<'a> Node<'a> {
-    pub(crate) fn child(&self, name: &str) -> Option<&Node<'a>> {
-        self.children.iter().find(|c| c.name == name)
+/// A parsed document: the root's namespace and the element tree, held in two arenas (elements and attributes)
+/// so that parsing allocates a few growing lists, not a list per element. Names, and values without escapes,
+/// borrow from the document bytes.
+#[derive(Debug)]
+pub(crate) struct Document<'a> {
+    pub(crate) root_ns: RootNs,
+    /// `nodes[0]` is the root.
+    nodes: Vec<NodeData<'a>>,
+    attrs: Vec<(&'a str, Cow<'a, str>)>,
+}
+
+impl Document<'_> {
+    pub(crate) fn root(&self) -> Node<'_> {
+        Node { doc: self, idx: 0 }
+    }
+}
+
+/// One element of a [`Document`]: a cheap handle; attributes are matched by local name.
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'d> {
+    doc: &'d Document<'d>,
+    idx: u32,
+}
+
+impl fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{}> at line {}", self.name(), self.line())
+    }
+}
+
+impl<'d> Node<'d> {
+    fn data(self) -> &'d NodeData<'d> {
+        &self.doc.nodes[self.idx as usize]
     }
 
-    pub(crate) fn children_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> + 's {
-        self.children.iter().filter(move |c| c.name == name)
+    pub(crate) fn name(self) -> &'d str {
+        self.data().name
+    }
+
+    /// 1-based line of the start tag.
+    pub(crate) fn line(self) -> u64 {
+        self.data().line
+    }
+
+    /// The attributes by local name, values as written (entities resolved).
+    pub(crate) fn attrs(self) -> &'d [(&'d str, Cow<'d, str>)] {
+        let (start, end) = self.data().attrs;
+        &self.doc.attrs[start as usize..end as usize]
+    }
+
+    pub(crate) fn children(self) -> Children<'d> {
+        Children { doc: self.doc, next: self.data().first_child }
+    }
+
+    pub(crate) fn has_children(self) -> bool {
+        self.data().first_child != NONE
+    }
+
+    pub(crate) fn child(self, name: &str) -> Option<Node<'d>> {
+        self.children().find(|c| c.name() == name)
+    }
+
+    pub(crate) fn children_named<'n>(self, name: &'n str) -> impl Iterator<Item = Node<'d>> + 'n
+    where
+        'd: 'n,
+    {
+        self.children().filter(move |c| c.name() == name)
     }
 
     /// Follows `steps` from this node, taking the first matching child at each level.
-    pub(crate) fn path(&self, steps: &[&str]) -> Option<&Node<'a>> {
+    pub(crate) fn path(self, steps: &[&str]) -> Option<Node<'d>> {
         let mut node = self;
         for name in steps {
             node = node.child(name)?;
@@ -73,22 +139,35 @@ impl<'a> Node<'a> {
     }
 
     /// The trimmed attribute value, `None` when absent or blank.
-    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    pub(crate) fn attr(self, name: &str) -> Option<&'d str> {
+        self.attrs().iter().find(|(k, _)| *k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
     }
 
     /// The trimmed text, `None` when empty.
-    pub(crate) fn text(&self) -> Option<&str> {
-        let text = self.text.trim();
+    pub(crate) fn text(self) -> Option<&'d str> {
+        let text = self.data().text.trim();
         (!text.is_empty()).then_some(text)
     }
 }
 
-/// A parsed document: the root's namespace and the tree.
-#[derive(Debug)]
-pub(crate) struct Document<'a> {
-    pub(crate) root_ns: RootNs,
-    pub(crate) root: Node<'a>,
+/// The children of an element, in document order.
+#[derive(Clone)]
+pub(crate) struct Children<'d> {
+    doc: &'d Document<'d>,
+    next: u32,
+}
+
+impl<'d> Iterator for Children<'d> {
+    type Item = Node<'d>;
+
+    fn next(&mut self) -> Option<Node<'d>> {
+        if self.next == NONE {
+            return None;
+        }
+        let node = Node { doc: self.doc, idx: self.next };
+        self.next = node.data().next_sibling;
+        Some(node)
+    }
 }
 
 /// Parses one document into a tree. A UTF-8 byte order mark is skipped.
@@ -104,9 +183,10 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
     let bom_len: u64 = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut reader = NsReader::from_reader(bytes);
     let mut lines = LineCounter::default();
-    let mut stack: Vec<Node<'_>> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut root_ns = RootNs::None;
+    // Elements are about one per 60 bytes in ecoinvent files.
+    let mut doc = Document { root_ns: RootNs::None, nodes: Vec::with_capacity(bytes.len() / 64), attrs: Vec::new() };
+    // Indices of the open elements.
+    let mut stack: Vec<u32> = Vec::new();
 
     let fail_at = |offset: u64, kind: XmlErrorKind| {
         let offset = offset.saturating_add(bom_len);
@@ -125,7 +205,7 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
             Event::DocType(_) => return Err(fail_at(event_start, XmlErrorKind::Dtd)),
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                if root.is_some() {
+                if stack.is_empty() && !doc.nodes.is_empty() {
                     return Err(fail_at(event_start, malformed("content after the root element")));
                 }
                 if stack.len() >= MAX_DEPTH {
@@ -134,24 +214,32 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
                 let line = lines.line_at(bytes, raw_start);
                 if stack.is_empty() {
                     let (resolved, _) = reader.resolver().resolve_element(e.name());
-                    root_ns = RootNs::from_resolved(&resolved);
+                    doc.root_ns = RootNs::from_resolved(&resolved);
                 }
                 let end = usize::try_from(reader.buffer_position().saturating_add(bom_len)).unwrap_or(usize::MAX);
-                let node =
-                    start_node(text.get(raw_start..end), e, line).map_err(|m| fail_at(event_start, malformed(&m)))?;
-                if is_empty {
-                    close(&mut stack, &mut root, node);
-                } else {
-                    stack.push(node);
+                let idx = start_node(&mut doc, text.get(raw_start..end), e, line)
+                    .map_err(|m| fail_at(event_start, malformed(&m)))?;
+                if let Some(&parent) = stack.last() {
+                    let previous = doc.nodes[parent as usize].last_child;
+                    if previous == NONE {
+                        doc.nodes[parent as usize].first_child = idx;
+                    } else {
+                        doc.nodes[previous as usize].next_sibling = idx;
+                    }
+                    doc.nodes[parent as usize].last_child = idx;
+                }
+                if !is_empty {
+                    stack.push(idx);
                 }
             }
-            Event::End(_) => match stack.pop() {
-                Some(node) => close(&mut stack, &mut root, node),
-                None => return Err(fail_at(event_start, malformed("unexpected closing tag"))),
-            },
+            Event::End(_) => {
+                if stack.pop().is_none() {
+                    return Err(fail_at(event_start, malformed("unexpected closing tag")));
+                }
+            }
             Event::Text(t) => {
                 let content = t.xml10_content();
-                match stack.last_mut() {
+                match stack.last().map(|&idx| &mut doc.nodes[idx as usize]) {
                     // Indentation between elements: not worth keeping.
                     Some(node) if node.text.is_empty() && content.trim().is_empty() => {}
                     Some(node) if node.text.is_empty() => node.text = content,
@@ -162,37 +250,31 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
             }
             Event::CData(c) => {
                 let content = c.xml10_content();
-                match stack.last_mut() {
+                match stack.last().map(|&idx| &mut doc.nodes[idx as usize]) {
                     Some(node) => node.text.to_mut().push_str(&content),
                     None => return Err(fail_at(event_start, malformed("cdata outside the root element"))),
                 }
             }
             Event::GeneralRef(r) => {
                 let resolved = resolve_reference(&r).map_err(|kind| fail_at(event_start, kind))?;
-                match stack.last_mut() {
+                match stack.last().map(|&idx| &mut doc.nodes[idx as usize]) {
                     Some(node) => node.text.to_mut().push_str(&resolved),
                     None => return Err(fail_at(event_start, malformed("entity reference outside the root element"))),
                 }
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => {
-                if let Some(open) = stack.last() {
-                    let message = format!("unexpected end of document: <{}> is not closed", open.name);
+                if let Some(&open) = stack.last() {
+                    let message =
+                        format!("unexpected end of document: <{}> is not closed", doc.nodes[open as usize].name);
                     return Err(fail_at(reader.buffer_position(), malformed(&message)));
                 }
-                return match root {
-                    Some(root) => Ok(Document { root_ns, root }),
-                    None => Err(fail_at(reader.buffer_position(), malformed("no root element"))),
-                };
+                if doc.nodes.is_empty() {
+                    return Err(fail_at(reader.buffer_position(), malformed("no root element")));
+                }
+                return Ok(doc);
             }
         }
-    }
-}
-
-fn close<'a>(stack: &mut [Node<'a>], root: &mut Option<Node<'a>>, node: Node<'a>) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => *root = Some(node),
     }
 }
 
@@ -200,9 +282,9 @@ fn local_name(qualified: &str) -> &str {
     qualified.rsplit(':').next().unwrap_or(qualified)
 }
 
-/// Builds a node from the raw start tag `raw` (`<name attrs>` or `<name attrs/>`), borrowed from the document so
-/// that the node borrows its name and escape-free values instead of copying them.
-fn start_node<'a>(raw: Option<&'a str>, e: &BytesStart<'_>, line: u64) -> Result<Node<'a>, String> {
+/// Adds the element of the raw start tag `raw` (`<name attrs>` or `<name attrs/>`) to `doc` and returns its index;
+/// its name and escape-free values borrow from the document instead of being copied.
+fn start_node<'a>(doc: &mut Document<'a>, raw: Option<&'a str>, e: &BytesStart<'_>, line: u64) -> Result<u32, String> {
     let qualified = e.name().0;
     let inner = raw
         .and_then(|r| r.strip_prefix('<'))
@@ -211,7 +293,8 @@ fn start_node<'a>(raw: Option<&'a str>, e: &BytesStart<'_>, line: u64) -> Result
         .filter(|inner| inner.get(..qualified.len()) == Some(qualified));
     let Some(inner) = inner else { return Err(format!("start tag <{qualified}> not found at its position")) };
     let name = local_name(inner.get(..qualified.len()).unwrap_or(inner));
-    let mut attrs = Vec::new();
+    let too_many = || "more than 4 billion elements or attributes".to_owned();
+    let attrs_start = u32::try_from(doc.attrs.len()).map_err(|_| too_many())?;
     for attr in Attributes::new(inner, qualified.len()) {
         let attr = attr.map_err(|e| e.to_string())?;
         if attr.key.as_namespace_binding().is_some() {
@@ -219,9 +302,20 @@ fn start_node<'a>(raw: Option<&'a str>, e: &BytesStart<'_>, line: u64) -> Result
         }
         let key = local_name(attr.key.0);
         let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
-        attrs.push((key, value));
+        doc.attrs.push((key, value));
     }
-    Ok(Node { name, attrs, text: Cow::Borrowed(""), children: Vec::new(), line })
+    let attrs_end = u32::try_from(doc.attrs.len()).map_err(|_| too_many())?;
+    let idx = u32::try_from(doc.nodes.len()).ok().filter(|idx| *idx != NONE).ok_or_else(too_many)?;
+    doc.nodes.push(NodeData {
+        name,
+        attrs: (attrs_start, attrs_end),
+        text: Cow::Borrowed(""),
+        first_child: NONE,
+        last_child: NONE,
+        next_sibling: NONE,
+        line,
+    });
+    Ok(idx)
 }
 
 #[cfg(test)]
@@ -237,12 +331,12 @@ mod tests {
         let doc = parse("\u{feff}<?xml version=\"1.0\"?>\n<e:ecoSpold xmlns:e=\"http://www.EcoInvent.org/EcoSpold02\"><a x:lang=\"en\" b=\"1\">t&amp;u&#65; v</a></e:ecoSpold>")
             .expect("parses");
         assert_eq!(doc.root_ns, RootNs::EcoSpold02);
-        assert_eq!(doc.root.name, "ecoSpold");
-        let a = doc.root.child("a").expect("child");
+        assert_eq!(doc.root().name(), "ecoSpold");
+        let a = doc.root().child("a").expect("child");
         assert_eq!(a.attr("lang"), Some("en"));
         assert_eq!(a.attr("b"), Some("1"));
         assert_eq!(a.text(), Some("t&uA v"));
-        assert_eq!(a.line, 2);
+        assert_eq!(a.line(), 2);
         let v1 = parse("<ecoSpold xmlns=\"http://www.EcoInvent.org/EcoSpold01\"/>").expect("parses");
         assert_eq!(v1.root_ns, RootNs::EcoSpold01);
     }

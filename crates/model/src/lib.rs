@@ -9,7 +9,10 @@
 mod diagnostic;
 mod entities;
 mod hash;
+pub mod packed;
+mod packed_dataset;
 
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use entities::*;
 pub use hash::{ContentHash, Sha256Hex, Sha256Writer};
+pub use packed_dataset::{DatasetContent, PackedDataset, PackedDatasetBuilder, PreparedProcess};

@@ -2,7 +2,7 @@
 
 use crate::FaultPlan;
 use crate::error::{Context, Error, Result};
-use crate::rows::{Cell, Rows};
+use crate::rows::{EntityRows, RowSink, Rows};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnection, PgCopyIn, PgPoolOptions};
@@ -41,10 +41,45 @@ pub(crate) async fn write_rows(
     if rows.peek().is_none() {
         return Ok(0);
     }
+    copy_units(conn, table, columns, fault, |sink| match rows.next() {
+        None => Ok(None),
+        Some(row) => {
+            for cell in &row? {
+                sink.cell(cell);
+            }
+            sink.end_row();
+            Ok(Some(1))
+        }
+    })
+    .await
+}
+
+/// [`write_rows`] for the rows of an entity table, built straight into the COPY buffer.
+pub(crate) async fn write_entity_rows(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &[String],
+    mut rows: EntityRows<'_>,
+    fault: &mut FaultPlan,
+) -> Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    copy_units(conn, table, columns, fault, |sink| rows.next_unit(sink)).await
+}
+
+/// One COPY of the rows `next_unit` writes, a unit (one or more rows) at a time, until it returns `None`.
+async fn copy_units(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &[String],
+    fault: &mut FaultPlan,
+    next_unit: impl FnMut(&mut CopyText) -> Result<Option<u64>>,
+) -> Result<u64> {
     let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
     let mut copy = conn.copy_in_raw(&statement).await.doing(|| format!("start copying rows into {table}"))?;
     let mut n_rows = 0;
-    match send_rows(&mut copy, table, rows, fault, &mut n_rows).await {
+    match send_units(&mut copy, table, next_unit, fault, &mut n_rows).await {
         Ok(()) => {
             copy.finish().await.doing(|| format!("copy rows into {table}"))?;
             Ok(n_rows)
@@ -58,51 +93,81 @@ pub(crate) async fn write_rows(
     }
 }
 
-async fn send_rows(
+async fn send_units(
     copy: &mut PgCopyIn<&mut PgConnection>,
     table: &str,
-    rows: impl Iterator<Item = Result<Vec<Cell>>>,
+    mut next_unit: impl FnMut(&mut CopyText) -> Result<Option<u64>>,
     fault: &mut FaultPlan,
     n_rows: &mut u64,
 ) -> Result<()> {
-    let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 64 * 1024);
-    for row in rows {
-        encode_row(&mut buffer, &row?);
-        *n_rows += 1;
-        if buffer.len() >= COPY_CHUNK_BYTES {
-            copy.send(buffer.as_slice()).await.doing(|| format!("copy rows into {table}"))?;
-            buffer.clear();
+    let mut sink = CopyText { buffer: Vec::with_capacity(COPY_CHUNK_BYTES + 64 * 1024), at_row_start: true };
+    while let Some(n) = next_unit(&mut sink)? {
+        *n_rows += n;
+        if sink.buffer.len() >= COPY_CHUNK_BYTES {
+            copy.send(sink.buffer.as_slice()).await.doing(|| format!("copy rows into {table}"))?;
+            sink.buffer.clear();
         }
-        fault.after_row().await?;
+        fault.after_rows(n).await?;
     }
-    if !buffer.is_empty() {
-        copy.send(buffer.as_slice()).await.doing(|| format!("copy rows into {table}"))?;
+    if !sink.buffer.is_empty() {
+        copy.send(sink.buffer.as_slice()).await.doing(|| format!("copy rows into {table}"))?;
     }
     Ok(())
 }
 
-/// One line of COPY text format: tab-separated, `\N` for NULL, backslash escapes for `\`, tab, newline, CR.
-fn encode_row(buffer: &mut Vec<u8>, row: &[Cell]) {
-    for (i, cell) in row.iter().enumerate() {
-        if i > 0 {
-            buffer.push(b'\t');
-        }
-        encode_cell(buffer, cell);
-    }
-    buffer.push(b'\n');
+/// Rows in COPY text format: tab-separated, `\N` for NULL, backslash escapes for `\`, tab, newline, CR.
+#[derive(Debug)]
+struct CopyText {
+    buffer: Vec<u8>,
+    at_row_start: bool,
 }
 
-fn encode_cell(buffer: &mut Vec<u8>, cell: &Cell) {
-    // Writing into a Vec cannot fail.
-    match cell {
-        Cell::Null => buffer.extend_from_slice(b"\\N"),
-        Cell::Int(n) => write!(buffer, "{n}").expect("write to Vec"),
-        Cell::Real(x) if x.is_nan() => buffer.extend_from_slice(b"NaN"),
-        Cell::Real(x) if x.is_infinite() => buffer.extend_from_slice(if *x > 0.0 { b"Infinity" } else { b"-Infinity" }),
-        // `{:?}` is the shortest text that parses back to the same bits (`0.1`, `1e-7`, `-0.0`).
-        Cell::Real(x) => write!(buffer, "{x:?}").expect("write to Vec"),
-        Cell::Bool(b) => buffer.push(if *b { b't' } else { b'f' }),
-        Cell::Text(text) => escape_text(buffer, text),
+impl CopyText {
+    fn separate(&mut self) {
+        if !self.at_row_start {
+            self.buffer.push(b'\t');
+        }
+        self.at_row_start = false;
+    }
+}
+
+impl RowSink for CopyText {
+    fn null(&mut self) {
+        self.separate();
+        self.buffer.extend_from_slice(b"\\N");
+    }
+
+    fn int(&mut self, n: i64) {
+        self.separate();
+        // Writing into a Vec cannot fail.
+        write!(self.buffer, "{n}").expect("write to Vec");
+    }
+
+    fn real(&mut self, x: f64) {
+        self.separate();
+        if x.is_nan() {
+            self.buffer.extend_from_slice(b"NaN");
+        } else if x.is_infinite() {
+            self.buffer.extend_from_slice(if x > 0.0 { b"Infinity" } else { b"-Infinity" });
+        } else {
+            // `{:?}` is the shortest text that parses back to the same bits (`0.1`, `1e-7`, `-0.0`).
+            write!(self.buffer, "{x:?}").expect("write to Vec");
+        }
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.separate();
+        self.buffer.push(if b { b't' } else { b'f' });
+    }
+
+    fn text(&mut self, text: &str) {
+        self.separate();
+        escape_text(&mut self.buffer, text);
+    }
+
+    fn end_row(&mut self) {
+        self.buffer.push(b'\n');
+        self.at_row_start = true;
     }
 }
 
@@ -142,22 +207,26 @@ pub(crate) fn redact_url(url: &str) -> String {
 mod tests {
     use super::*;
 
+    use crate::rows::Cell;
+
     #[test]
     fn copy_text_escapes_control_characters_and_keeps_float_bits() {
-        let mut buffer = Vec::new();
-        encode_row(
-            &mut buffer,
-            &[
-                Cell::Text("a\tb\nc\rd\\e".into()),
-                Cell::Null,
-                Cell::Real(-0.0),
-                Cell::Real(0.1),
-                Cell::Real(1e-300),
-                Cell::Bool(true),
-                Cell::Int(-7),
-            ],
-        );
-        assert_eq!(String::from_utf8(buffer).unwrap(), "a\\tb\\nc\\rd\\\\e\t\\N\t-0.0\t0.1\t1e-300\tt\t-7\n");
+        let mut sink = CopyText { buffer: Vec::new(), at_row_start: true };
+        for cell in [
+            Cell::Text("a\tb\nc\rd\\e".into()),
+            Cell::Null,
+            Cell::Real(-0.0),
+            Cell::Real(0.1),
+            Cell::Real(1e-300),
+            Cell::Bool(true),
+            Cell::Int(-7),
+        ] {
+            sink.cell(&cell);
+        }
+        sink.end_row();
+        sink.cell(&Cell::Null);
+        sink.end_row();
+        assert_eq!(String::from_utf8(sink.buffer).unwrap(), "a\\tb\\nc\\rd\\\\e\t\\N\t-0.0\t0.1\t1e-300\tt\t-7\n\\N\n");
     }
 
     #[test]

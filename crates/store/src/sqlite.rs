@@ -2,7 +2,7 @@
 
 use crate::FaultPlan;
 use crate::error::{Context, Error, Result};
-use crate::rows::{Cell, Rows};
+use crate::rows::{Cell, CellRows, EntityRows, RowSink, Rows};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, SqlitePool};
@@ -62,47 +62,121 @@ pub(crate) async fn write_rows(
     conn: &mut SqliteConnection,
     table: &str,
     columns: &[String],
-    rows: Rows<'_>,
+    mut rows: Rows<'_>,
     fault: &mut FaultPlan,
 ) -> Result<u64> {
-    let rows_per_insert = (MAX_PARAMETERS / columns.len().max(1)).clamp(1, MAX_ROWS_PER_INSERT);
-    let mut batch: Vec<Vec<Cell>> = Vec::with_capacity(rows_per_insert);
-    let mut n_rows = 0;
-    for row in rows {
-        batch.push(row?);
-        n_rows += 1;
-        if batch.len() == rows_per_insert {
-            insert_batch(conn, table, columns, &mut batch).await?;
+    insert_units(conn, table, columns, fault, |sink| match rows.next() {
+        None => Ok(None),
+        Some(row) => {
+            for cell in &row? {
+                sink.cell(cell);
+            }
+            sink.end_row();
+            Ok(Some(1))
         }
-        fault.after_row().await?;
-    }
-    if !batch.is_empty() {
-        insert_batch(conn, table, columns, &mut batch).await?;
-    }
-    Ok(n_rows)
+    })
+    .await
 }
 
-async fn insert_batch(
+/// [`write_rows`] for the rows of an entity table.
+pub(crate) async fn write_entity_rows(
     conn: &mut SqliteConnection,
     table: &str,
     columns: &[String],
-    batch: &mut Vec<Vec<Cell>>,
-) -> Result<()> {
-    let placeholders = format!("({})", vec!["?"; columns.len()].join(", "));
-    let sql =
-        format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![placeholders; batch.len()].join(", "));
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for row in batch.drain(..) {
-        for cell in row {
-            query = match cell {
-                Cell::Null => query.bind(None::<i64>),
-                Cell::Int(n) => query.bind(n),
-                Cell::Real(x) => query.bind(x),
-                Cell::Bool(b) => query.bind(b),
-                Cell::Text(text) => query.bind(text),
-            };
+    mut rows: EntityRows<'_>,
+    fault: &mut FaultPlan,
+) -> Result<u64> {
+    insert_units(conn, table, columns, fault, |sink| rows.next_unit(sink)).await
+}
+
+/// Inserts the rows `next_unit` writes, a unit (one or more rows) at a time, until it returns `None`. Each batch
+/// is built while the previous one executes (SQLite runs on sqlx's worker thread), so both cores work.
+async fn insert_units(
+    conn: &mut SqliteConnection,
+    table: &str,
+    columns: &[String],
+    fault: &mut FaultPlan,
+    mut next_unit: impl FnMut(&mut CellRows) -> Result<Option<u64>>,
+) -> Result<u64> {
+    let n_columns = columns.len().max(1);
+    let rows_per_insert = (MAX_PARAMETERS / n_columns).clamp(1, MAX_ROWS_PER_INSERT);
+    let mut pending = CellRows::default();
+    let mut n_rows = 0;
+    let mut done = false;
+    loop {
+        if !done && pending.n_rows < rows_per_insert {
+            done = fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows).await?;
+            continue;
+        }
+        if pending.n_rows == 0 {
+            return Ok(n_rows);
+        }
+        let batch = pending.n_rows.min(rows_per_insert);
+        let query = batch_query(table, columns, &mut pending, batch)?;
+        let insert = query.execute(&mut *conn);
+        if done {
+            insert.await.doing(|| format!("insert rows into {table}"))?;
+        } else {
+            let (inserted, filled) =
+                tokio::join!(insert, fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows));
+            inserted.doing(|| format!("insert rows into {table}"))?;
+            done = filled?;
         }
     }
-    query.execute(&mut *conn).await.doing(|| format!("insert rows into {table}"))?;
-    Ok(())
+}
+
+/// Adds units to `sink` until it holds `target_rows` rows; true once `next_unit` has no more.
+async fn fill(
+    sink: &mut CellRows,
+    target_rows: usize,
+    next_unit: &mut impl FnMut(&mut CellRows) -> Result<Option<u64>>,
+    fault: &mut FaultPlan,
+    n_rows: &mut u64,
+) -> Result<bool> {
+    while sink.n_rows < target_rows {
+        match next_unit(sink)? {
+            None => return Ok(true),
+            Some(n) => {
+                *n_rows += n;
+                fault.after_rows(n).await?;
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// One INSERT of the first `n_rows` rows of `sink` (removed from it); statements of one shape are prepared once
+/// (sqlx caches them by SQL text).
+fn batch_query(
+    table: &str,
+    columns: &[String],
+    sink: &mut CellRows,
+    n_rows: usize,
+) -> Result<sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>> {
+    let n_cells = n_rows * columns.len();
+    if sink.cells.len() < n_cells {
+        return Err(Error::Encode {
+            table: table_name(table),
+            detail: format!("{} cells for {n_rows} rows of {} columns", sink.cells.len(), columns.len()),
+        });
+    }
+    let placeholders = format!("({})", vec!["?"; columns.len()].join(", "));
+    let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![placeholders; n_rows].join(", "));
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for cell in sink.cells.drain(..n_cells) {
+        query = match cell {
+            Cell::Null => query.bind(None::<i64>),
+            Cell::Int(n) => query.bind(n),
+            Cell::Real(x) => query.bind(x),
+            Cell::Bool(b) => query.bind(b),
+            Cell::Text(text) => query.bind(text),
+        };
+    }
+    sink.n_rows -= n_rows;
+    Ok(query)
+}
+
+/// The static name of a table for errors (tables are named in code, so this only falls back for odd input).
+fn table_name(table: &str) -> &'static str {
+    crate::rows::ALL_TABLES.iter().find(|t| **t == table).copied().unwrap_or("unknown table")
 }

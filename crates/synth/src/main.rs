@@ -92,10 +92,8 @@ fn disk_size(path: &Path) -> u64 {
 }
 
 /// What `read` prints: the counts every reader is compared on.
-fn print_read(format: &str, path: &Path, seconds: f64, dataset: &Dataset, n_diagnostics: usize, n_rejected: u64) {
-    let c = dataset.counts();
-    let n_production: usize =
-        dataset.processes.iter().map(|p| p.exchanges.iter().filter(|e| e.is_reference).count()).sum();
+fn print_read(format: &str, path: &Path, seconds: f64, read: &Read) {
+    let Read { counts: c, n_production, n_diagnostics, n_rejected } = *read;
     let mb = disk_size(path) as f64 / 1e6;
     println!(
         "read format={format} seconds={seconds:.3} mb={mb:.1} mb_per_s={:.1} entities_per_s={:.0} processes={} \
@@ -111,17 +109,55 @@ fn print_read(format: &str, path: &Path, seconds: f64, dataset: &Dataset, n_diag
     );
 }
 
+/// The counts of one read.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    counts: ecoref_model::Counts,
+    n_production: usize,
+    n_diagnostics: usize,
+    n_rejected: u64,
+}
+
+impl Read {
+    fn of(dataset: &Dataset, n_diagnostics: usize, n_rejected: u64) -> Self {
+        let n_production =
+            dataset.processes.iter().map(|p| p.exchanges.iter().filter(|e| e.is_reference).count()).sum();
+        Read { counts: dataset.counts(), n_production, n_diagnostics, n_rejected }
+    }
+}
+
+/// Reference exchanges of a packed dataset, counted on the packed records.
+fn packed_production(dataset: &ecoref_model::PackedDataset) -> Result<usize, String> {
+    use ecoref_model::packed::{Item, Record};
+    let mut n = 0;
+    for bytes in dataset.packed_processes() {
+        let record = Record::parse(bytes).map_err(|e| e.to_string())?;
+        let exchanges = record.root().get("exchanges").and_then(|e| e.as_seq()).ok_or("a process without exchanges")?;
+        n += exchanges.filter(|e| matches!(e.get("is_reference").map(|v| v.item()), Some(Item::Bool(true)))).count();
+    }
+    Ok(n)
+}
+
 fn run_read(args: &[String]) -> Result<(), String> {
     let (Some(format), Some(path)) = (args.first(), args.get(1)) else {
         return Err("read needs a format and a path".to_owned());
     };
     let path = PathBuf::from(path);
     let started = Instant::now();
+    if format == "ecospold2" {
+        // What `ecoref import ecospold2` reads: parsed, linked, processes packed (and hashed).
+        let o = ecoref_extract_ecospold2::read_path_packed(&path, &Default::default()).map_err(|e| e.to_string())?;
+        let seconds = started.elapsed().as_secs_f64();
+        let read = Read {
+            counts: o.dataset.counts(),
+            n_production: packed_production(&o.dataset)?,
+            n_diagnostics: o.diagnostics.len(),
+            n_rejected: o.n_rejected,
+        };
+        print_read(format, &path, seconds, &read);
+        return Ok(());
+    }
     let (dataset, n_diagnostics, n_rejected) = match format.as_str() {
-        "ecospold2" => {
-            let o = ecoref_extract_ecospold2::read_path(&path, &Default::default()).map_err(|e| e.to_string())?;
-            (o.dataset, o.diagnostics.len(), o.n_rejected)
-        }
         "ilcd" => {
             let o = ecoref_extract_ilcd::read_path(&path, &Default::default()).map_err(|e| e.to_string())?;
             (o.dataset, o.diagnostics.len(), o.n_rejected)
@@ -136,6 +172,7 @@ fn run_read(args: &[String]) -> Result<(), String> {
         }
         other => return Err(format!("unknown format {other:?}")),
     };
-    print_read(format, &path, started.elapsed().as_secs_f64(), &dataset, n_diagnostics, n_rejected);
+    let seconds = started.elapsed().as_secs_f64();
+    print_read(format, &path, seconds, &Read::of(&dataset, n_diagnostics, n_rejected));
     Ok(())
 }

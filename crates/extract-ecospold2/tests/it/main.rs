@@ -4,4 +4,5 @@ mod archives;
 mod fixtures;
 mod golden;
 mod hostile;
+mod linking;
 mod support;
