@@ -149,6 +149,24 @@ pub fn build(tables: &Tables, manifest: &Manifest) -> Result<(Model, System)> {
     }
 
     // Pass 2: technosphere and biosphere entries.
+    // The factor from an exchange's unit to `to` (1 when either is unknown); a unit that does not convert is
+    // reported and the exchange left out.
+    let unit_factor = |units: &UnitTable, report: &mut BuildReport, row: usize, to: Option<&str>| {
+        let factor = match (e_unit[row], to) {
+            (Some(from), Some(to)) => units.factor(from, to),
+            _ => Some(1.0),
+        };
+        if factor.is_none() {
+            report.unit_mismatches.push(format!(
+                "{} / {}: {} → {}",
+                e_process[row],
+                e_internal[row],
+                e_unit[row].unwrap_or("-"),
+                to.unwrap_or("-")
+            ));
+        }
+        factor
+    };
     let mut technosphere: Vec<(usize, usize, f64)> = Vec::new();
     let mut has_inputs = vec![false; n];
     let mut has_elementary = vec![false; n];
@@ -174,20 +192,7 @@ pub fn build(tables: &Tables, manifest: &Manifest) -> Result<(Model, System)> {
                     .push(format!("{} / {} → {provider_id} (no reference product)", e_process[row], e_internal[row]));
                 continue;
             };
-            let factor = match (e_unit[row], provider_unit) {
-                (Some(from), Some(to)) => units.factor(from, to),
-                _ => Some(1.0),
-            };
-            let Some(factor) = factor else {
-                report.unit_mismatches.push(format!(
-                    "{} / {}: {} → {}",
-                    e_process[row],
-                    e_internal[row],
-                    e_unit[row].unwrap_or("-"),
-                    provider_unit.unwrap_or("-")
-                ));
-                continue;
-            };
+            let Some(factor) = unit_factor(&units, &mut report, row, provider_unit) else { continue };
             let value = amount * factor;
             technosphere.push((i, j, if output { value } else { -value }));
             has_inputs[j] = true;
@@ -202,20 +207,7 @@ pub fn build(tables: &Tables, manifest: &Manifest) -> Result<(Model, System)> {
             };
             has_elementary[j] = true;
             let to_unit = flow_units.get(target).or_else(|| flow_units.get(source)).copied();
-            let factor = match (e_unit[row], to_unit) {
-                (Some(from), Some(to)) => units.factor(from, to),
-                _ => Some(1.0),
-            };
-            let Some(factor) = factor else {
-                report.unit_mismatches.push(format!(
-                    "{} / {}: {} → {}",
-                    e_process[row],
-                    e_internal[row],
-                    e_unit[row].unwrap_or("-"),
-                    to_unit.unwrap_or("-")
-                ));
-                continue;
-            };
+            let Some(factor) = unit_factor(&units, &mut report, row, to_unit) else { continue };
             let direction = if output { "output" } else { "input" };
             let key = (target.to_owned(), direction.to_owned());
             let next = flow_keys.len();
