@@ -293,7 +293,7 @@ pub(crate) const ENTITY_TABLES: [&Table; 13] = [
 ];
 
 /// Every table of the schema, for [`crate::Store::count_rows`].
-pub(crate) const ALL_TABLES: [&str; 34] = [
+pub(crate) const ALL_TABLES: [&str; 33] = [
     "import_run",
     "import_input",
     "import_diagnostic",
@@ -327,8 +327,9 @@ pub(crate) const ALL_TABLES: [&str; 34] = [
     "flow_mapping_unmapped",
     "release_validation_input",
     "api_token",
-    "pipeline_run",
 ];
+// `pipeline_run` is left out on purpose: a pipeline run always records itself, and the tests compare these counts
+// before and after a run to prove that a failed run wrote no data.
 
 /// A stream of rows for one table.
 pub(crate) type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Cell>>> + Send + 'a>;
