@@ -46,33 +46,53 @@ LUA
 search="/releases/latest/processes?q=coton&limit=20"
 echo "search check: $(curl -sf "$BASE_URL$search" | python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])') matches"
 
-# run KEY LABEL WRK-ARGS…: warm up 3 s, then measure; prints requests/s, p50, p99 and the error count.
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# run KEY LABEL WRK-ARGS…: warm up 3 s, then measure; prints requests/s, p50, p99, the CPU time per request of
+# the server and of wrk (independent of how busy the machine is), and the error count.
 run() {
   local key="$1" label="$2"
   shift 2
   wrk -t1 -c"$connections" -d3s "$@" >/dev/null
-  wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" >"$work/$key.txt"
-  python3 - "$label" "$work/$key.txt" <<'PY'
+  local before after
+  before="$(cpu_seconds "$SERVER_PID")"
+  TIMEFORMAT='%U %S'
+  { time wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" >"$work/$key.txt"; } 2>"$work/$key.time"
+  after="$(cpu_seconds "$SERVER_PID")"
+  python3 - "$label" "$work/$key.txt" "$before" "$after" "$work/$key.time" <<'PY'
 import re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
+server_cpu = float(sys.argv[4]) - float(sys.argv[3])
+wrk_cpu = sum(float(x) for x in open(sys.argv[5]).read().split())
 def ms(value):
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if not match:
+        sys.exit(f"cannot read the latency {value!r} in wrk's output:\n{text}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
 p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 errors = int(errors.group(1)) if errors else 0
-total = re.search(r"(\d+) requests in", text).group(1)
-print(f"| {name} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {total} requests, {errors} non-2xx |")
+total = int(re.search(r"(\d+) requests in", text).group(1))
+per_server, per_wrk = server_cpu / total * 1e6, wrk_cpu / total * 1e6
+print(f"| {name} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {per_server:.0f} µs | {per_wrk:.0f} µs | "
+      f"{total} requests, {errors} non-2xx |")
 PY
 }
 
 echo
 echo "wrk -t1 -c$connections -d${duration}s --latency (after a 3 s warm-up), server: ecoref serve (release), $(nproc) CPUs"
-echo "| request | requests/s | p50 | p99 | |"
-echo "|---|---|---|---|---|"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| request | requests/s | p50 | p99 | server CPU / request | wrk CPU / request | |"
+echo "|---|---|---|---|---|---|---|"
 run score "POST /releases/latest/score (20 items)" -s "$work/score.lua" "$BASE_URL/releases/latest/score"
 run search "GET $search" "$BASE_URL$search"
+run health "GET /health (HTTP and framework baseline)" "$BASE_URL/health"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 stop_server
 echo "server log: $(grep -c '"message":"Request' "$work/serve.log") requests logged, $(grep -c '"status":5' "$work/serve.log" || true) 5xx"

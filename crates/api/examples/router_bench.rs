@@ -1,9 +1,9 @@
 //! In-process cost of the API's handlers, without HTTP: the router called with `oneshot` in a loop.
 //!
 //! `cargo run --release -p ecoref-api --example router_bench -- <snapshots dir> <product.json> [n]` prints the mean
-//! time per request of `POST /releases/latest/score` with the product and of a process search, so that a load
-//! benchmark's figures can be split into handler time and HTTP/network time. `latest` must name a release (a
-//! release directory of that name, or pass a directory holding one release whose name is `latest`).
+//! time per request of `POST /releases/<release>/score` with the product, of a process search and of `/health`
+//! (the release is the first snapshot of the directory), and the time of `LoadedRelease::score` alone, so that a
+//! load benchmark's figures can be split into handler time and HTTP/network time (docs/benchmarks.md, API).
 
 use axum::body::Body;
 use axum::http::Request;

@@ -13,7 +13,7 @@ use crate::dto::{
 use crate::error::ApiError;
 use crate::search::Query;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -271,8 +271,9 @@ fn single_scores(scores: Vec<(String, f64)>) -> Vec<SingleScore> {
     scores.into_iter().map(|(name, value)| SingleScore { name, value: finite_or_zero(value) }).collect()
 }
 
-/// JSON has no NaN or infinity; a stored value that is not finite would break the schema (and the client), so it
-/// is refused where results are computed from input and never expected from the stored matrix.
+/// JSON has no NaN or infinity (serde_json would write `null`, which breaks the schema and the client). Scores
+/// computed from client input are refused when not finite (see [`score`]); values read from the stored matrix
+/// are finite by construction, and this keeps the response valid should one not be.
 fn finite_or_zero(value: f64) -> f64 {
     if value.is_finite() { value } else { 0.0 }
 }
@@ -406,6 +407,45 @@ fn into_item(input: ItemInput) -> Item {
     }
 }
 
+/// The product of a score request. Parsed with plain serde_json (no path tracking on the fast path); only a body
+/// that fails is parsed again by axum's `Json`, whose error names the failing field (`items[2].amount`).
+pub(crate) struct ProductBody(ProductInput);
+
+/// `application/json` or `application/<anything>+json`, parameters (`; charset=utf-8`) allowed.
+fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence
+        .strip_prefix("application/")
+        .is_some_and(|subtype| subtype == "json" || (subtype.ends_with("+json") && !subtype.contains('/')))
+}
+
+impl axum::extract::FromRequest<AppState> for ProductBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<ProductBody, ApiError> {
+        if !is_json_content_type(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "the body must be JSON with content-type: application/json".to_owned(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge(state.config().limits.max_body_bytes)
+            } else {
+                ApiError::InvalidBody("the request body could not be read".to_owned())
+            }
+        })?;
+        match serde_json::from_slice(&bytes) {
+            Ok(input) => Ok(ProductBody(input)),
+            Err(_) => match Json::<ProductInput>::from_bytes(&bytes) {
+                Ok(Json(input)) => Ok(ProductBody(input)),
+                Err(rejection) => Err(ApiError::from(rejection)),
+            },
+        }
+    }
+}
+
 /// Items and nesting depth of a product, counted before any conversion.
 fn measure(items: &[ItemInput], depth: usize, n_items: &mut usize, max_depth: &mut usize) {
     if !items.is_empty() {
@@ -439,13 +479,9 @@ pub(crate) async fn score(
     State(state): State<AppState>,
     access: Access,
     name: Result<Path<String>, PathRejection>,
-    body: Result<Json<ProductInput>, JsonRejection>,
+    ProductBody(input): ProductBody,
 ) -> ApiResult<Response> {
     let limits = &state.config().limits;
-    let Json(input) = body.map_err(|rejection| match ApiError::from(rejection) {
-        ApiError::BodyTooLarge(_) => ApiError::BodyTooLarge(limits.max_body_bytes),
-        other => other,
-    })?;
     let resolved = resolve(&state, &name?.0)?;
     let (mut n_items, mut depth) = (0, 0);
     measure(&input.items, 1, &mut n_items, &mut depth);
@@ -592,4 +628,25 @@ pub(crate) async fn docs_style() -> Response {
 
 pub(crate) async fn route_not_found(OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::RouteNotFound(truncate(uri.path(), 200))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let check = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+            is_json_content_type(&headers)
+        };
+        for ok in ["application/json", "Application/JSON; charset=utf-8", "application/problem+json"] {
+            assert!(check(ok), "{ok}");
+        }
+        for bad in ["text/plain", "application/jsonx", "application/x/+json", "json", "text/json"] {
+            assert!(!check(bad), "{bad}");
+        }
+        assert!(!is_json_content_type(&axum::http::HeaderMap::new()));
+    }
 }
