@@ -118,7 +118,7 @@ pub(crate) async fn run(store: &Store, command: LinkCommand) -> Result<Outcome> 
 }
 
 /// `source@N` of a dataset version.
-async fn dataset_label(store: &Store, dv: DatasetVersionId) -> Result<String> {
+pub(crate) async fn dataset_label(store: &Store, dv: DatasetVersionId) -> Result<String> {
     store
         .list_dataset_versions()
         .await?

@@ -11,6 +11,7 @@
 
 use crate::import::{self, ImportContext, ImportDone};
 use crate::inspect::resolve_dataset;
+use crate::link::dataset_label;
 use crate::link::{link_dataset, map_dataset, resolve_method_summary};
 use crate::output::print_table;
 use crate::readers::ImportFormat;
@@ -462,17 +463,6 @@ fn severity_rank(severity: &str) -> u8 {
         "warning" => 1,
         _ => 0,
     }
-}
-
-/// `source@N` of a dataset version.
-async fn dataset_label(store: &Store, dv: DatasetVersionId) -> Result<String> {
-    store
-        .list_dataset_versions()
-        .await?
-        .into_iter()
-        .find(|v| v.id == dv)
-        .map(|v| format!("{}@{}", v.source_name, v.version_number))
-        .ok_or_else(|| anyhow!("dataset version {dv} does not exist"))
 }
 
 /// A dataset reference of the pipeline file: `name@N`; or `name`, the version this run has of one of its own
