@@ -281,6 +281,7 @@ impl Store {
                 let holder: Option<String> = sqlx::query_scalar(
                     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                      AND l.classid::bigint = $1 AND l.objid::bigint = $2 LIMIT 1",
                 )
                 .bind(PIPELINE_LOCK_KEY >> 32)
