@@ -253,6 +253,10 @@ async fn run_pipeline(database_url: &str, args: RunArgs) -> Result<Outcome> {
         .await
         .with_context(|| format!("pipeline {} did not start", pipeline.name))?;
     let lock_seconds = started.elapsed().as_secs_f64();
+    if let Err(error) = store.fail_abandoned_pipeline_runs(&holder).await {
+        release_lock(lock).await;
+        return Err(error).context("cannot close the pipeline runs a killed process left running");
+    }
     let new_run = NewPipelineRun {
         pipeline: pipeline.name.clone(),
         file: pipeline.file.display().to_string(),

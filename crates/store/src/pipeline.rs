@@ -167,6 +167,34 @@ impl Store {
         Ok((PipelineRunId(id), started_at))
     }
 
+    /// Marks `failed` every pipeline run still `running`: called by the holder of the pipeline lock, which no live
+    /// run can be without, so those runs ended without finishing (killed, crashed, power lost). Returns their ids.
+    pub async fn fail_abandoned_pipeline_runs(&self, holder: &str) -> Result<Vec<i64>> {
+        let error = format!(
+            "abandoned: the run ended without finishing (process killed or crashed); found by {}",
+            holder.chars().take(200).collect::<String>()
+        );
+        let ids: Vec<i64> = with_pool!(self, |pool, dialect| {
+            let sql = format!(
+                "UPDATE pipeline_run SET status = 'failed', finished_at = {now}, error = $1 \
+                 WHERE status = 'running' RETURNING id",
+                now = dialect.now()
+            );
+            sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(&error)
+                .fetch_all(pool)
+                .await
+                .doing(|| "mark abandoned pipeline runs failed".to_owned())?
+        });
+        for id in &ids {
+            tracing::warn!(
+                pipeline_run = id,
+                "Pipeline run found abandoned (still running without the lock): marked failed."
+            );
+        }
+        Ok(ids)
+    }
+
     /// Finishes a running pipeline run with its status, error (required for `Failed`, else ignored) and report.
     pub async fn finish_pipeline_run(
         &self,

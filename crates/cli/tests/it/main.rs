@@ -213,6 +213,7 @@ on_both_backends!({
     pipeline_server_errors_are_retried => crate::pipeline::check_server_errors_are_retried;
     pipeline_cut_download_resumes => crate::pipeline::check_cut_download_resumes;
     pipeline_concurrent_runs_never_interleave => crate::pipeline::check_concurrent_runs_never_interleave;
+    pipeline_killed_run_is_closed_by_the_next => crate::pipeline::check_killed_run_is_closed_by_the_next;
     pipeline_every_example_runs => crate::pipeline::check_every_example_pipeline;
     pipeline_failures_and_rejections => crate::pipeline::check_failures_and_rejections;
     pipeline_credentials_are_never_shown => crate::pipeline::check_credentials_are_never_shown;

@@ -532,6 +532,33 @@ pub(crate) async fn check_concurrent_runs_never_interleave(db: &Db) {
     assert_eq!(n_rows(db, "dataset_version").await, 1);
 }
 
+/// A run killed inside its load leaves nothing loaded and its record `running`; the next run, once it holds the
+/// lock (which no live run can be without), marks that record failed as abandoned, then imports.
+pub(crate) async fn check_killed_run_is_closed_by_the_next(db: &Db) {
+    let scratch = Scratch::new();
+    let file = scratch.write(
+        "killed.toml",
+        &format!("[[sources]]\ndataset = \"tiangong\"\nformat = \"ilcd\"\npath = \"{TIANGONG}\"\n"),
+    );
+    let mut first = start_paused_run(db, &scratch, &file);
+    first.kill().expect("kill the first run");
+    first.wait().expect("reap the first run");
+    let recorded = store(db).await.list_pipeline_runs(None, 10).await.expect("pipeline runs");
+    let statuses: Vec<&str> = recorded.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["running"], "a killed run cannot record its end");
+
+    let second = run(db, &scratch, &file, &["--wait", "60"], &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    let recorded = store(db).await.list_pipeline_runs(None, 10).await.expect("pipeline runs");
+    let statuses: Vec<&str> = recorded.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(statuses, ["succeeded", "failed"]);
+    let error = recorded[1].error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("abandoned: the run ended without finishing"), "{error}");
+    assert!(error.contains("ecoref pipeline killed (pid"), "the run that found it is named: {error}");
+    assert!(recorded[1].finished_at.is_some());
+    assert_eq!(n_rows(db, "dataset_version").await, 1, "the second run imported once");
+}
+
 /// Every example pipeline plans; every one that reads local fixtures runs, then runs again unchanged.
 pub(crate) async fn check_every_example_pipeline(db: &Db) {
     let dir = repo_root().join("pipelines");
