@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+const USAGE: &str = "usage: ecoref-synth generate [--size N] [--seed S] [--out DIR] [--formats a,b,…] | \
+                     ecoref-synth read <ecospold2|ilcd|simapro|simapro-method|brightway> <PATH> | \
+                     ecoref-synth version";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -21,9 +25,11 @@ fn main() -> ExitCode {
             println!("{}", ecoref_synth::GENERATOR_VERSION);
             Ok(())
         }
-        _ => Err("usage: ecoref-synth generate [--size N] [--seed S] [--out DIR] [--formats a,b,…] | \
-                  ecoref-synth read <ecospold2|ilcd|simapro|simapro-method|brightway> <PATH>"
-            .to_owned()),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,7 +44,23 @@ fn value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
     args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
 
+/// Refuses anything but `--flag value` pairs of the known flags: a mistyped flag must not start a 25,000-activity
+/// generation with the defaults.
+fn check_flags(args: &[String], known: &[&str]) -> Result<(), String> {
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if !known.contains(&arg.as_str()) {
+            return Err(format!("unknown argument {arg:?}\n{USAGE}"));
+        }
+        if rest.next().is_none() {
+            return Err(format!("{arg} needs a value"));
+        }
+    }
+    Ok(())
+}
+
 fn run_generate(args: &[String]) -> Result<(), String> {
+    check_flags(args, &["--size", "--seed", "--out", "--formats"])?;
     let size: usize = value(args, "--size").unwrap_or("25000").parse().map_err(|e| format!("--size: {e}"))?;
     let seed: u64 = value(args, "--seed").unwrap_or("1").parse().map_err(|e| format!("--seed: {e}"))?;
     let out = PathBuf::from(value(args, "--out").unwrap_or("synth-out"));

@@ -5,6 +5,7 @@ mod bench;
 mod bench_release;
 
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
@@ -106,13 +107,19 @@ fn test(extra: &[String]) -> Result<(), String> {
 }
 
 fn fuzz(extra: &[String]) -> Result<(), String> {
-    let target = extra.first().ok_or("fuzz needs a target name (ilcd_xml, ilcd_zip)")?;
+    let target = extra.first().ok_or("fuzz needs a target name (see fuzz/README.md: ilcd_xml, product_bill, …)")?;
     let seconds = extra.get(1).map(String::as_str).unwrap_or("60");
+    // The corpus persists between runs (gitignored), so each run starts where the last one stopped.
+    let corpus = format!("corpus/{target}");
+    std::fs::create_dir_all(Path::new("fuzz").join(&corpus)).map_err(|e| format!("fuzz/{corpus}: {e}"))?;
     run(Command::new("cargo").current_dir("fuzz").args([
         "+nightly",
         "fuzz",
         "run",
         target,
+        "-j",
+        "1",
+        &corpus,
         "--",
         &format!("-max_total_time={seconds}"),
     ]))
