@@ -2,7 +2,7 @@
 
 use crate::btf::strongly_connected_components;
 use crate::lu::BlockLu;
-use crate::ordering::minimum_degree;
+use crate::ordering::approximate_minimum_degree;
 use crate::results::{Contributions, ImpactMatrix};
 use crate::sparse::Csc;
 use crate::{Error, MatrixName, Result, System};
@@ -101,21 +101,21 @@ impl Factorized {
                 blocks.push(Block::Scalar { activity_idx, diagonal });
                 continue;
             }
-            // Symmetric pattern of the block for the ordering.
+            // Pattern of the block (local indices) for the ordering.
             for (local, &member) in members.iter().enumerate() {
                 local_of[member] = local;
             }
-            let mut adjacency = vec![Vec::new(); members.len()];
-            for (col_local, &member) in members.iter().enumerate() {
-                for (row, _) in technosphere.column(member) {
-                    if block_of[row] == block_idx {
-                        let row_local = local_of[row];
-                        adjacency[col_local].push(row_local);
-                        adjacency[row_local].push(col_local);
-                    }
-                }
-            }
-            let order = minimum_degree(adjacency);
+            let columns: Vec<Vec<usize>> = members
+                .iter()
+                .map(|&member| {
+                    technosphere
+                        .column(member)
+                        .filter(|&(row, _)| block_of[row] == block_idx)
+                        .map(|(row, _)| local_of[row])
+                        .collect()
+                })
+                .collect();
+            let order = approximate_minimum_degree(&columns);
             let ordered: Vec<usize> = order.iter().map(|&local| members[local]).collect();
             for (local, &member) in ordered.iter().enumerate() {
                 local_of[member] = local;

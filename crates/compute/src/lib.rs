@@ -6,7 +6,7 @@
 //! only split independent solves, so the thread count never changes a result.
 //!
 //! Solver: the technosphere is permuted to block upper triangular form (Tarjan's strongly connected
-//! components, as KLU does); 1×1 blocks are scalar divisions, larger blocks get a minimum-degree
+//! components, as KLU does); 1×1 blocks are scalar divisions, larger blocks get an approximate minimum degree (AMD)
 //! ordering and a left-looking sparse LU with diagonal-preferring threshold pivoting.
 
 mod btf;
