@@ -217,6 +217,8 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     let options = parse_options(args)?;
     let command_line = format!("cargo xtask bench {}", args.join(" ")).trim().to_owned();
     let (machine, load_before) = machine();
+    // The binaries are built from the tree as it is now: the heading names this commit, not the one at the end.
+    let measured_commit = commit();
     let target = target_dir();
     let bench_dir = target.join("ecoref-bench");
     std::fs::create_dir_all(&bench_dir).map_err(|e| format!("cannot create {}: {e}", bench_dir.display()))?;
@@ -546,7 +548,7 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     text.push_str(&format!(
         "\n### {} · {} · size {} (seed {})\n\n",
         output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default().trim(),
-        commit(),
+        measured_commit,
         options.size,
         options.seed
     ));
