@@ -1,6 +1,6 @@
 //! divan micro-benchmarks of every ecoref reader on one generated system (and of the generator itself):
 //! `cargo bench -p ecoref-synth --bench readers`. Size with `SYNTH_BENCH_SIZE` (default 1,000 activities).
-//! The solver benchmark arrives with the solver (issue 7).
+//! The solver has its own: `cargo bench -p ecoref-compute --bench compute`.
 
 use ecoref_synth::{Format, Params, System, generate, write_format};
 use std::path::PathBuf;
