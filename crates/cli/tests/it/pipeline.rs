@@ -2,12 +2,12 @@
 //! programmable faults (errors, a cut in the middle, a required token), checksums, retries, resumed downloads,
 //! two runs at once, unchanged re-runs, failures and rejections, and every example pipeline of `pipelines/`.
 
-use crate::support::{Db, Output, TIANGONG, count_entity_rows, ecoref_with_env, repo_root};
+use crate::support::{Db, Output, TIANGONG, count_entity_rows, ecoref_with_env, repo_root, spawn_paused};
 use ecoref_model::Sha256Hex;
 use ecoref_store::Store;
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -460,38 +460,16 @@ pub(crate) async fn check_cut_download_resumes(db: &Db) {
 
 /// Starts `ecoref pipeline run` paused inside its load transaction and returns once it says so.
 fn start_paused_run(db: &Db, scratch: &Scratch, file: &str) -> std::process::Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecoref"))
-        .current_dir(scratch.dir.path())
-        .args(["--database-url", &db.url, "pipeline", "run", file, "--cache-dir", &scratch.path("cache")])
-        .env_remove("ECOREF_DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .env("ECOREF_FAULT", "pause_after_rows=800:6000")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ecoref");
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut log = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("pausing") {
-                let _ = sender.send(Ok(()));
-            }
-            log.push_str(&line);
-            log.push('\n');
-        }
-        let _ = sender.send(Err(log));
-    });
-    match receiver.recv_timeout(Duration::from_secs(120)) {
-        Ok(Ok(())) => child,
-        Ok(Err(log)) => panic!("the first run ended before pausing:\n{log}"),
-        Err(_) => {
-            let _ = child.kill();
-            panic!("the first run never paused");
-        }
-    }
+    spawn_paused(
+        Command::new(env!("CARGO_BIN_EXE_ecoref"))
+            .current_dir(scratch.dir.path())
+            .args(["--database-url", &db.url, "pipeline", "run", file, "--cache-dir", &scratch.path("cache")])
+            .env_remove("ECOREF_DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .env("ECOREF_FAULT", "pause_after_rows=800:6000")
+            .stdout(Stdio::piped()),
+        "the first run",
+    )
 }
 
 /// Two runs at once: while the first holds the lock, a second one that may not wait is refused having written

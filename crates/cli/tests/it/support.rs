@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub(crate) const TIANGONG: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/ilcd/tiangong_subset/tiangong_subset_ILCD.zip");
@@ -70,19 +70,11 @@ pub(crate) fn run_in(cwd: &Path, db: &Db, args: &[&str], env: &[(&str, &str)]) -
     }
 }
 
-/// Starts an import that pauses inside its load transaction, waits until it says so, and kills it (SIGKILL).
-pub(crate) fn kill_during_load(db: &Db, input: &str, source: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecoref"))
-        .arg("--database-url")
-        .arg(&db.url)
-        .args(["import", "ilcd", input, "--source", source])
-        .env("ECOREF_FAULT", "pause_after_rows=800:120000")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ecoref");
+/// Spawns `command` (stderr is piped here; the caller chooses stdout) and returns once the process says it is
+/// `pausing` (an `ECOREF_FAULT=pause_after_rows=…` inside its load transaction). Panics, naming `what`, when it ends
+/// first or stays silent for two minutes.
+pub(crate) fn spawn_paused(command: &mut Command, what: &str) -> std::process::Child {
+    let mut child = command.stdin(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn ecoref");
     let stderr = child.stderr.take().expect("piped stderr");
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -96,15 +88,28 @@ pub(crate) fn kill_during_load(db: &Db, input: &str, source: &str) {
         }
         let _ = sender.send(Err(log));
     });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        Ok(Ok(())) => {}
-        Ok(Err(log)) => panic!("the import ended before pausing:\n{log}"),
+    match receiver.recv_timeout(Duration::from_secs(120)) {
+        Ok(Ok(())) => child,
+        Ok(Err(log)) => panic!("{what} ended before pausing:\n{log}"),
         Err(_) => {
             let _ = child.kill();
-            panic!("the import never reported its pause");
+            panic!("{what} never reported its pause");
         }
     }
+}
+
+/// Starts an import that pauses inside its load transaction, waits until it says so, and kills it (SIGKILL).
+pub(crate) fn kill_during_load(db: &Db, input: &str, source: &str) {
+    let mut child = spawn_paused(
+        Command::new(env!("CARGO_BIN_EXE_ecoref"))
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(["import", "ilcd", input, "--source", source])
+            .env("ECOREF_FAULT", "pause_after_rows=800:120000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null()),
+        "the import",
+    );
     child.kill().expect("kill ecoref");
     child.wait().expect("reap ecoref");
 }
