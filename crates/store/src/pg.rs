@@ -2,7 +2,7 @@
 
 use crate::FaultPlan;
 use crate::error::{Context, Error, Result};
-use crate::rows::{EntityRows, RowSink, Rows};
+use crate::rows::{EntityRows, RowSink, Rows, next_row_unit};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnection, PgCopyIn, PgPoolOptions};
@@ -41,17 +41,7 @@ pub(crate) async fn write_rows(
     if rows.peek().is_none() {
         return Ok(0);
     }
-    copy_units(conn, table, columns, fault, |sink| match rows.next() {
-        None => Ok(None),
-        Some(row) => {
-            for cell in &row? {
-                sink.cell(cell);
-            }
-            sink.end_row();
-            Ok(Some(1))
-        }
-    })
-    .await
+    copy_units(conn, table, columns, fault, |sink| next_row_unit(&mut rows, sink)).await
 }
 
 /// [`write_rows`] for the rows of an entity table, built straight into the COPY buffer.

@@ -334,6 +334,24 @@ pub(crate) const ALL_TABLES: [&str; 33] = [
 /// A stream of rows for one table.
 pub(crate) type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Cell>>> + Send + 'a>;
 
+/// Writes the next row of a plain row stream into `sink`, the unit the backends' bulk writers take from it
+/// (`Some(1)`), or `None` once the stream is exhausted.
+pub(crate) fn next_row_unit(
+    rows: &mut impl Iterator<Item = Result<Vec<Cell>>>,
+    sink: &mut impl RowSink,
+) -> Result<Option<u64>> {
+    match rows.next() {
+        None => Ok(None),
+        Some(row) => {
+            for cell in &row? {
+                sink.cell(cell);
+            }
+            sink.end_row();
+            Ok(Some(1))
+        }
+    }
+}
+
 /// Receives rows a cell at a time, in column order (the backends' bulk writers implement it).
 pub(crate) trait RowSink {
     fn null(&mut self);

@@ -2,7 +2,7 @@
 
 use crate::FaultPlan;
 use crate::error::{Context, Error, Result};
-use crate::rows::{Cell, CellRows, EntityRows, RowSink, Rows};
+use crate::rows::{Cell, CellRows, EntityRows, Rows, next_row_unit};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, SqlitePool};
@@ -65,17 +65,7 @@ pub(crate) async fn write_rows(
     mut rows: Rows<'_>,
     fault: &mut FaultPlan,
 ) -> Result<u64> {
-    insert_units(conn, table, columns, fault, |sink| match rows.next() {
-        None => Ok(None),
-        Some(row) => {
-            for cell in &row? {
-                sink.cell(cell);
-            }
-            sink.end_row();
-            Ok(Some(1))
-        }
-    })
-    .await
+    insert_units(conn, table, columns, fault, |sink| next_row_unit(&mut rows, sink)).await
 }
 
 /// [`write_rows`] for the rows of an entity table.
