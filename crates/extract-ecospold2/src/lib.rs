@@ -255,17 +255,7 @@ impl<'o> Reader<'o> {
             read_docs(&batch)
         } else {
             let chunk = batch.len().div_ceil(self.n_workers);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = batch.chunks(chunk).map(|docs| scope.spawn(move || read_docs(docs))).collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| match h.join() {
-                        Ok(results) => results,
-                        // A worker only panics on a violated internal invariant: pass the panic on.
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    })
-                    .collect()
-            })
+            in_parallel(batch.chunks(chunk), &read_docs)
         };
         for ((file, _), result) in batch.into_iter().zip(results) {
             self.collector.add(&file, result?);
@@ -448,6 +438,24 @@ fn read_dir(
         state.push(file.to_owned(), bytes)
     })?;
     state.finish()
+}
+
+/// Runs `work` on every chunk, each on a scoped thread of its own, and concatenates the results in chunk order. A
+/// worker only panics on a violated internal invariant: its panic is passed on.
+pub(crate) fn in_parallel<C: Send, R: Send>(
+    chunks: impl IntoIterator<Item = C>,
+    work: &(impl Fn(C) -> Vec<R> + Sync),
+) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks.into_iter().map(|chunk| scope.spawn(move || work(chunk))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -331,17 +331,7 @@ fn link_batch(
         }
         chunks.push(chunk);
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks.into_iter().map(|chunk| scope.spawn(move || link_all(chunk))).collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(results) => results,
-                // A worker only panics on a violated internal invariant: pass the panic on.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+    crate::in_parallel(chunks, &link_all)
 }
 
 /// What linking looks things up in: MasterData and the ids of the processes read.
