@@ -59,9 +59,12 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<Outcome> {
 }
 
 pub(crate) async fn write(store: &Store, args: &WriteArgs) -> Result<Outcome> {
-    let mut data = ecoref_snapshot::collect_release(store, &args.release)
+    let data = ecoref_snapshot::collect_release(store, &args.release)
         .await
         .with_context(|| format!("cannot snapshot release {}", args.release))?;
+    // Built once; the release's data is dropped here, before the system is factorized.
+    let mut data =
+        data.into_tables().with_context(|| format!("cannot build the tables of release {}", args.release))?;
     let impacts = ecoref_score::add_process_impacts(&mut data)
         .with_context(|| format!("cannot compute the process impacts of release {}", args.release))?;
     let (dir, manifest) = ecoref_snapshot::write_snapshot(&data, &args.out)

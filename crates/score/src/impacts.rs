@@ -6,7 +6,7 @@ use crate::system::{Model, build};
 use crate::{Error, Result};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use ecoref_compute::{FactorStats, ImpactMatrix};
-use ecoref_snapshot::{Manifest, PROCESS_IMPACTS, SnapshotData};
+use ecoref_snapshot::{Manifest, PROCESS_IMPACTS, SnapshotTables};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -62,22 +62,23 @@ pub fn compute_process_impacts(tables: &Tables, manifest: &Manifest) -> Result<(
     Ok((model, matrix, report))
 }
 
-/// The data tables of `data` as [`Tables`] (each one batch), to build a system before the snapshot is written.
-pub fn tables_of(data: &SnapshotData) -> Result<Tables> {
-    let batches = data.batches().map_err(|e| Error::Snapshot(e.to_string()))?;
-    Ok(batches.into_iter().map(|(name, batch)| (name.to_owned(), vec![batch])).collect())
+/// The tables of `data` as [`Tables`] (each one batch, shared, not copied), to build a system before the snapshot
+/// is written.
+pub fn tables_of(data: &SnapshotTables) -> Tables {
+    data.tables.iter().map(|(name, batch)| (name.clone(), vec![batch.clone()])).collect()
 }
 
 /// Computes the process impacts of a release about to be snapshotted and adds them to `data` as the
 /// `process_impacts` table. A release without a method gets no table (the manifest says so).
-pub fn add_process_impacts(data: &mut SnapshotData) -> Result<Option<ImpactsReport>> {
-    if data.method.as_ref().is_none_or(|m| m.indicators.is_empty()) {
+pub fn add_process_impacts(data: &mut SnapshotTables) -> Result<Option<ImpactsReport>> {
+    // The `methods` table holds the release method's indicators: none, no method to compute with.
+    if data.get("methods").is_none_or(|methods| methods.num_rows() == 0) {
         data.manifest_base.tables_not_written = vec![format!("{PROCESS_IMPACTS} (the release has no method)")];
         return Ok(None);
     }
-    let tables = tables_of(data)?;
+    let tables = tables_of(data);
     let (model, matrix, report) = compute_process_impacts(&tables, &data.manifest_base)?;
-    data.extra.push((PROCESS_IMPACTS.to_owned(), impacts_batch(&model, &matrix)?));
+    data.tables.push((PROCESS_IMPACTS.to_owned(), impacts_batch(&model, &matrix)?));
     Ok(Some(report))
 }
 

@@ -7,7 +7,9 @@ use ecoref_model::{
     LciaResult, NormalizationWeighting, NormalizationWeightingSet, Process, Reference,
 };
 use ecoref_score::{LoadedRelease, Product, ProductError, add_process_impacts};
-use ecoref_snapshot::{Manifest, ReleaseInfo, SnapshotData, SourceInfo, WriterInfo, write_snapshot};
+use ecoref_snapshot::{
+    Manifest, ReleaseInfo, SnapshotData, SnapshotDataset, SnapshotTables, SourceInfo, WriterInfo, write_snapshot,
+};
 use ecoref_store::{IdMigration, MethodContent};
 use ecoref_transform::{ExchangeLink, LinkRule};
 use std::collections::BTreeMap;
@@ -59,7 +61,7 @@ use ExchangeKind::{Biosphere, Production, Technosphere};
 /// `part` (open): 1 kg, uses 500 g steel, sends 0.25 kg scrap to `landfill`, emits 1 kg CO2.
 /// `landfill`: treats 1 kg scrap (reference flow an input), emits 0.4 kg CO2.
 /// `paint`: aggregated result only, 3 kg CO2 eq per litre.
-fn data() -> SnapshotData {
+fn data() -> SnapshotTables {
     let metals = Dataset {
         processes: vec![process(
             "steel",
@@ -161,7 +163,7 @@ fn data() -> SnapshotData {
             tables_not_written: Vec::new(),
             files: Vec::new(),
         },
-        datasets: vec![("metals@1".to_owned(), metals), ("parts@1".to_owned(), parts)],
+        datasets: vec![SnapshotDataset::new("metals@1", metals), SnapshotDataset::new("parts@1", parts)],
         method: Some(method),
         id_migrations: vec![IdMigration {
             old_id: "old-part".to_owned(),
@@ -174,8 +176,9 @@ fn data() -> SnapshotData {
             vec![link("part", "1", "steel", "steel", Some("metals@1")), link("part", "2", "scrap", "landfill", None)],
         )],
         flow_mappings: Vec::new(),
-        extra: Vec::new(),
     }
+    .into_tables()
+    .expect("tables")
 }
 
 fn loaded() -> (tempfile::TempDir, LoadedRelease) {

@@ -2,7 +2,7 @@
 //! migrations.
 
 use crate::manifest::{Manifest, MethodInfo, ReleaseInfo, RunInfo, SourceInfo, ValidationInfo, WriterInfo};
-use crate::tables::SnapshotData;
+use crate::tables::{SnapshotData, SnapshotDataset};
 use crate::{ECOREF_VERSION, Error, FORMAT_VERSION, MAX_ROW_GROUP_ROWS, Result, created_by};
 use ecoref_store::Store;
 
@@ -42,7 +42,11 @@ pub async fn collect_release(store: &Store, name: &str) -> Result<SnapshotData> 
                 inputs: r.inputs.clone(),
             }),
         });
-        datasets.push((member.label(), store.load_dataset(member.dataset_version).await?));
+        datasets.push(SnapshotDataset {
+            label: member.label(),
+            dataset: store.load_dataset_without_exchanges(member.dataset_version).await?,
+            exchanges: store.read_exchange_cells(member.dataset_version).await?,
+        });
     }
     let (method, content) = match &summary.method {
         Some(m) => (
@@ -111,6 +115,5 @@ pub async fn collect_release(store: &Store, name: &str) -> Result<SnapshotData> 
         id_migrations: detail.id_migrations.clone(),
         links,
         flow_mappings,
-        extra: Vec::new(),
     })
 }

@@ -1,8 +1,9 @@
 //! Release snapshots: a published release as deterministic Parquet tables plus a `manifest.json` that pins every
 //! file by sha256 and row count, so a past release stays scorable without the database.
 //!
-//! - [`collect_release`] reads a published release from the store into [`SnapshotData`];
-//! - [`write_snapshot`] writes it to `<out>/<release>/` (the same data always gives the same bytes);
+//! - [`collect_release`] reads a published release from the store into [`SnapshotData`], which
+//!   [`SnapshotData::into_tables`] turns into the tables ([`SnapshotTables`]), once;
+//! - [`write_snapshot`] writes them to `<out>/<release>/` (the same data always gives the same bytes);
 //! - [`verify_snapshot`] recomputes every hash and row count against the manifest;
 //! - [`read_snapshot`] verifies, then decodes the tables from the very bytes it hashed.
 
@@ -14,7 +15,7 @@ pub use collect::collect_release;
 pub use manifest::{
     FileEntry, MANIFEST_FILE, Manifest, MethodInfo, ReleaseInfo, RunInfo, SourceInfo, ValidationInfo, WriterInfo,
 };
-pub use tables::{PROCESS_IMPACTS, SnapshotData, TABLES};
+pub use tables::{PROCESS_IMPACTS, SnapshotData, SnapshotDataset, SnapshotTables, TABLES};
 
 use arrow_array::RecordBatch;
 use ecoref_model::Sha256Hex;
@@ -97,9 +98,9 @@ fn encode(file: &str, batch: &RecordBatch) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes `data` to `<out_dir>/<release>/` (replacing a previous snapshot of the same release there) and returns
-/// its manifest. Files are written into a temporary sibling directory first and renamed into place.
-pub fn write_snapshot(data: &SnapshotData, out_dir: &Path) -> Result<(PathBuf, Manifest)> {
+/// Writes the tables to `<out_dir>/<release>/` (replacing a previous snapshot of the same release there) and
+/// returns its manifest. Files are written into a temporary sibling directory first and renamed into place.
+pub fn write_snapshot(data: &SnapshotTables, out_dir: &Path) -> Result<(PathBuf, Manifest)> {
     let name = &data.manifest_base.release.name;
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
         return Err(Error::Invalid { file: name.clone(), detail: "release name is not a directory name".to_owned() });
@@ -112,16 +113,14 @@ pub fn write_snapshot(data: &SnapshotData, out_dir: &Path) -> Result<(PathBuf, M
     }
     std::fs::create_dir_all(&staging).map_err(io(format!("create {}", staging.display())))?;
     let mut manifest = data.manifest_base.clone();
-    let extra = data.extra.iter().map(|(table, batch)| (table.as_str(), batch.clone()));
-    let batches: Vec<(&str, RecordBatch)> = data.batches()?.into_iter().chain(extra).collect();
-    for (table, batch) in batches {
+    for (table, batch) in &data.tables {
         let file = format!("{table}.parquet");
-        let bytes = encode(&file, &batch)?;
+        let bytes = encode(&file, batch)?;
         let path = staging.join(&file);
         std::fs::write(&path, &bytes).map_err(io(format!("write {}", path.display())))?;
         manifest.files.push(FileEntry {
             name: file,
-            table: table.to_owned(),
+            table: table.clone(),
             sha256: Sha256Hex::of_bytes(&bytes).0,
             rows: batch.num_rows() as u64,
             bytes: bytes.len() as u64,

@@ -44,8 +44,8 @@ pub use release::{
 };
 pub use tokens::{ApiTokenId, ApiTokenRef, ApiTokenSummary};
 pub use types::{
-    DatasetVersionId, DatasetVersionSummary, ExchangeRow, InputFile, LoadOptions, LoadOutcome, NewRun, ProcessDetail,
-    ProcessSummary, RunId, RunSummary,
+    DatasetVersionId, DatasetVersionSummary, ExchangeCells, ExchangeRow, InputFile, LoadOptions, LoadOutcome, NewRun,
+    ProcessDetail, ProcessSummary, RunId, RunSummary,
 };
 
 use crate::error::Context;
@@ -891,6 +891,65 @@ impl Store {
 
     /// Reads a whole dataset version back into the model; its content hash equals the one it was loaded with.
     pub async fn load_dataset(&self, dataset_version: DatasetVersionId) -> Result<Dataset> {
+        let mut dataset = self.load_dataset_without_exchanges(dataset_version).await?;
+        let exchanges = self.read_entities(&rows::EXCHANGE, dataset_version, RowFilter::All).await?;
+        rows::attach(&rows::EXCHANGE, &mut dataset.processes, exchanges, |p, e| p.exchanges.push(e))?;
+        Ok(dataset)
+    }
+
+    /// Processes per query of [`Store::read_exchange_cells`]: bounds the rows held at once (≈ 35 exchanges
+    /// each in ecoinvent).
+    const EXCHANGE_CELLS_CHUNK: i64 = 2_000;
+
+    /// The exchanges of a dataset version as [`ExchangeCells`], one list per process in process order (the
+    /// order of [`Store::load_dataset`]'s `processes`, each list in exchange order). Reads the plain columns
+    /// only, a chunk of processes at a time, so memory stays proportional to the cells.
+    pub async fn read_exchange_cells(&self, dataset_version: DatasetVersionId) -> Result<Vec<Vec<ExchangeCells>>> {
+        self.read_exchange_cells_by(dataset_version, Self::EXCHANGE_CELLS_CHUNK).await
+    }
+
+    /// [`Store::read_exchange_cells`] with `processes_per_query` processes per query (tests use 1 to cross every
+    /// chunk boundary).
+    #[doc(hidden)]
+    pub async fn read_exchange_cells_by(
+        &self,
+        dataset_version: DatasetVersionId,
+        processes_per_query: i64,
+    ) -> Result<Vec<Vec<ExchangeCells>>> {
+        let dv = dataset_version;
+        self.require_dataset_version(dv).await?;
+        let n_processes: i64 = with_pool!(self, |pool, _dialect| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM process WHERE dataset_version_id = $1")
+                .bind(dv.0)
+                .fetch_one(pool)
+                .await
+                .doing(|| "count processes".to_owned())?
+        });
+        let sql = "SELECT process_ordinal, internal_id, flow_id, flow_version, direction, kind, is_reference, amount, \
+                   unit, provider_id, location FROM exchange WHERE dataset_version_id = $1 AND process_ordinal >= $2 \
+                   AND process_ordinal < $3 ORDER BY process_ordinal, ordinal";
+        use rows::ColumnType::{Bool, Int, Real, Text};
+        let types = [Int, Text, Text, Text, Text, Text, Bool, Real, Text, Text, Text];
+        let mut cells: Vec<Vec<ExchangeCells>> = vec![Vec::new(); usize::try_from(n_processes).unwrap_or(0)];
+        let mut start = 0;
+        while start < n_processes {
+            let end = start.saturating_add(processes_per_query.max(1));
+            let rows = self.read_cells(sql, &[dv.0, start, end], &types, "read exchange").await?;
+            for row in rows {
+                let (ordinal, exchange) = rows::exchange_cells(row)?;
+                let list = usize::try_from(ordinal).ok().and_then(|o| cells.get_mut(o)).ok_or_else(|| {
+                    Error::Corrupt { table: "exchange", detail: format!("parent ordinal {ordinal} has no parent row") }
+                })?;
+                list.push(exchange);
+            }
+            start = end;
+        }
+        Ok(cells)
+    }
+
+    /// Reads a dataset version back into the model, every process without its exchanges (see
+    /// [`Store::read_exchange_cells`] for a lean form of those).
+    pub async fn load_dataset_without_exchanges(&self, dataset_version: DatasetVersionId) -> Result<Dataset> {
         self.require_dataset_version(dataset_version).await?;
         let dv = dataset_version;
         let all = RowFilter::All;
@@ -910,8 +969,6 @@ impl Store {
         rows::attach(&rows::FLOW_FLOW_PROPERTY, &mut dataset.flows, factors, |f: &mut Flow, p| {
             f.flow_properties.push(p)
         })?;
-        let exchanges = self.read_entities(&rows::EXCHANGE, dv, all).await?;
-        rows::attach(&rows::EXCHANGE, &mut dataset.processes, exchanges, |p, e| p.exchanges.push(e))?;
         let results = self.read_entities(&rows::LCIA_RESULT, dv, all).await?;
         rows::attach(&rows::LCIA_RESULT, &mut dataset.processes, results, |p, r| p.lcia_results.push(r))?;
         let cfs = self.read_entities(&rows::CHARACTERIZATION_FACTOR, dv, all).await?;

@@ -770,6 +770,45 @@ pub(crate) struct ReadEntity<T> {
     pub(crate) entity: T,
 }
 
+/// One row of [`crate::Store::read_exchange_cells`]'s query (process ordinal, then the cells in
+/// [`crate::ExchangeCells`] field order) as the process ordinal and the cells.
+pub(crate) fn exchange_cells(row: Vec<Cell>) -> Result<(i64, crate::ExchangeCells)> {
+    let corrupt = |detail: String| Error::Corrupt { table: "exchange", detail };
+    let mut cells = row.into_iter();
+    let mut next = || cells.next().unwrap_or(Cell::Null);
+    let text = |cell: Cell, column: &str| match cell {
+        Cell::Null => Ok(None),
+        Cell::Text(t) => Ok(Some(t)),
+        other => Err(corrupt(format!("{column}: expected text, found {other:?}"))),
+    };
+    let required = |cell: Cell, column: &str| text(cell, column)?.ok_or_else(|| corrupt(format!("{column} is NULL")));
+    let ordinal = match next() {
+        Cell::Int(i) => i,
+        other => return Err(corrupt(format!("process_ordinal: expected an integer, found {other:?}"))),
+    };
+    let exchange = crate::ExchangeCells {
+        internal_id: required(next(), "internal_id")?,
+        flow_id: required(next(), "flow_id")?,
+        flow_version: text(next(), "flow_version")?,
+        direction: text(next(), "direction")?,
+        kind: text(next(), "kind")?,
+        is_reference: match next() {
+            Cell::Bool(b) => b,
+            Cell::Int(i) => i != 0,
+            other => return Err(corrupt(format!("is_reference: expected a boolean, found {other:?}"))),
+        },
+        amount: match next() {
+            Cell::Null => None,
+            Cell::Real(v) => Some(v),
+            other => return Err(corrupt(format!("amount: expected a number, found {other:?}"))),
+        },
+        unit: text(next(), "unit")?,
+        provider_id: text(next(), "provider_id")?,
+        location: text(next(), "location")?,
+    };
+    Ok((ordinal, exchange))
+}
+
 /// Turns rows read with [`Table::columns`] back into entities.
 pub(crate) fn entities_from_rows<T: DeserializeOwned>(
     table: &'static Table,

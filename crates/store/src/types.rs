@@ -200,3 +200,40 @@ pub struct ExchangeRow {
     /// The exchange's unit, else the flow's reference unit.
     pub unit: Option<String>,
 }
+
+/// The columns of one stored exchange that tables and matrices need, read without its JSON detail (properties,
+/// uncertainty, comments): a few hundred bytes where the model [`Exchange`] takes kilobytes, so a release of
+/// ecoinvent's size (850,000 exchanges) fits in memory this way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExchangeCells {
+    pub internal_id: String,
+    pub flow_id: String,
+    pub flow_version: Option<String>,
+    /// `input` / `output` ([`ecoref_model::Direction::as_str`]).
+    pub direction: Option<String>,
+    /// [`ecoref_model::ExchangeKind::as_str`].
+    pub kind: Option<String>,
+    pub is_reference: bool,
+    pub amount: Option<f64>,
+    pub unit: Option<String>,
+    pub provider_id: Option<String>,
+    pub location: Option<String>,
+}
+
+impl ExchangeCells {
+    /// The cells the store would give back for `exchange`.
+    pub fn of(exchange: &Exchange) -> Self {
+        Self {
+            internal_id: exchange.internal_id.clone(),
+            flow_id: exchange.flow.id.clone(),
+            flow_version: exchange.flow.version.clone(),
+            direction: exchange.direction.map(|d| d.as_str().to_owned()),
+            kind: exchange.kind.map(|k| k.as_str().to_owned()),
+            is_reference: exchange.is_reference,
+            amount: exchange.amount,
+            unit: exchange.unit.clone(),
+            provider_id: exchange.provider.as_ref().map(|p| p.id.clone()),
+            location: exchange.location.clone(),
+        }
+    }
+}

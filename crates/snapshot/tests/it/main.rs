@@ -6,7 +6,8 @@ use ecoref_model::{
     NormalizationWeighting, NormalizationWeightingSet, Process, Reference, Unit, UnitGroup,
 };
 use ecoref_snapshot::{
-    Error, Manifest, ReleaseInfo, SnapshotData, TABLES, WriterInfo, read_snapshot, verify_snapshot, write_snapshot,
+    Error, Manifest, ReleaseInfo, SnapshotData, SnapshotDataset, SnapshotTables, TABLES, WriterInfo, read_snapshot,
+    verify_snapshot, write_snapshot,
 };
 use ecoref_store::{IdMigration, MethodContent};
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ fn process(id: &str, amounts: &[f64]) -> Process {
     }
 }
 
-fn data() -> SnapshotData {
+fn data() -> SnapshotTables {
     // Processes out of id order: the snapshot sorts them.
     let dataset = Dataset {
         processes: vec![process("b", &[1.0, 0.1 + 0.2]), process("a", &[2.0, 1e-300, f64::MIN_POSITIVE])],
@@ -121,13 +122,14 @@ fn data() -> SnapshotData {
     }];
     SnapshotData {
         manifest_base,
-        datasets: vec![("src@1".to_owned(), dataset)],
+        datasets: vec![SnapshotDataset::new("src@1", dataset)],
         method: Some(method),
         id_migrations,
         links: Vec::new(),
         flow_mappings: Vec::new(),
-        extra: Vec::new(),
     }
+    .into_tables()
+    .expect("tables")
 }
 
 fn bytes_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {

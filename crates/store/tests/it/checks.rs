@@ -5,7 +5,7 @@ pub(crate) use crate::release_checks::{
 };
 use crate::support::{amount_bits, awkward_dataset, execute_raw, new_run, read_fixture};
 use ecoref_model::{Counts, Dataset, Diagnostic};
-use ecoref_store::{Error, LoadOptions, LoadOutcome, Store};
+use ecoref_store::{Error, ExchangeCells, LoadOptions, LoadOutcome, Store};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -134,9 +134,26 @@ pub(crate) async fn check_round_trip(store: &Store) {
         assert_eq!(read.content_hash(), dataset.content_hash(), "{source}: content hash");
         assert_eq!(amount_bits(&read), amount_bits(&dataset), "{source}: amounts to the bit");
         assert_eq!(read, dataset, "{source}: whole dataset");
+
+        // The lean reading: processes without exchanges, and the exchanges' plain columns, in the same order.
+        let dv = outcome.dataset_version();
+        let mut without = dataset.clone();
+        let expected: Vec<Vec<ExchangeCells>> = without
+            .processes
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.exchanges).iter().map(ExchangeCells::of).collect())
+            .collect();
+        assert!(expected.iter().map(Vec::len).sum::<usize>() > 0, "{source}: the fixture has exchanges");
+        assert_eq!(store.load_dataset_without_exchanges(dv).await.unwrap(), without, "{source}: without exchanges");
+        assert_eq!(store.read_exchange_cells(dv).await.unwrap(), expected, "{source}: exchange cells");
+        for per_query in [1, 2, 3] {
+            let cells = store.read_exchange_cells_by(dv, per_query).await.unwrap();
+            assert_eq!(cells, expected, "{source}: exchange cells, {per_query} process(es) per query");
+        }
     }
     let missing = ecoref_store::DatasetVersionId(999);
     assert!(matches!(store.load_dataset(missing).await, Err(Error::DatasetVersionNotFound(_))));
+    assert!(matches!(store.read_exchange_cells(missing).await, Err(Error::DatasetVersionNotFound(_))));
 }
 
 pub(crate) async fn check_failed_load_leaves_nothing(store: &Store) {
