@@ -223,10 +223,13 @@ pub(crate) async fn map_dataset(
     let content = store.load_method_content(method.id).await?;
     let factor_flows: HashSet<&str> =
         content.indicators.iter().flat_map(|m| &m.factors).map(|f| f.flow.id.as_str()).collect();
+    // Only the method dataset's flows are used: its exchanges (850,000 when an ILCD release carries its
+    // processes along with the method) are not read.
     let method_dataset = if method.dataset_version == dv {
         None
     } else {
-        Some(load_dataset(store, method.dataset_version, &method.dataset).await?)
+        let read = store.load_dataset_without_exchanges(method.dataset_version).await;
+        Some(read.with_context(|| format!("cannot read dataset version {}", method.dataset))?)
     };
     let mut targets: Vec<Flow> = method_dataset
         .as_ref()

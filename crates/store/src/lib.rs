@@ -464,6 +464,8 @@ const PROCESS_SUMMARY_COLUMNS: &str = "p.dataset_version_id, d.source_name, d.ve
 pub(crate) enum RowFilter {
     All,
     Parent(i64),
+    /// Children of the parents with ordinals in `start..end`.
+    Parents(i64, i64),
     Ordinal(i64),
 }
 
@@ -892,13 +894,22 @@ impl Store {
     /// Reads a whole dataset version back into the model; its content hash equals the one it was loaded with.
     pub async fn load_dataset(&self, dataset_version: DatasetVersionId) -> Result<Dataset> {
         let mut dataset = self.load_dataset_without_exchanges(dataset_version).await?;
-        let exchanges = self.read_entities(&rows::EXCHANGE, dataset_version, RowFilter::All).await?;
-        rows::attach(&rows::EXCHANGE, &mut dataset.processes, exchanges, |p, e| p.exchanges.push(e))?;
+        // A chunk of processes at a time: the rows of one query are held twice (driver rows, then cells) before
+        // they become exchanges, which for 850,000 exchanges at once was over a gigabyte on top of the dataset.
+        let n_processes = i64::try_from(dataset.processes.len()).unwrap_or(i64::MAX);
+        let mut start = 0;
+        while start < n_processes {
+            let end = start.saturating_add(Self::EXCHANGE_CELLS_CHUNK);
+            let filter = RowFilter::Parents(start, end);
+            let exchanges = self.read_entities(&rows::EXCHANGE, dataset_version, filter).await?;
+            rows::attach(&rows::EXCHANGE, &mut dataset.processes, exchanges, |p, e| p.exchanges.push(e))?;
+            start = end;
+        }
         Ok(dataset)
     }
 
-    /// Processes per query of [`Store::read_exchange_cells`]: bounds the rows held at once (≈ 35 exchanges
-    /// each in ecoinvent).
+    /// Processes per query when reading exchanges ([`Store::load_dataset`], [`Store::read_exchange_cells`]):
+    /// bounds the rows held at once (≈ 35 exchanges each in ecoinvent).
     const EXCHANGE_CELLS_CHUNK: i64 = 2_000;
 
     /// The exchanges of a dataset version as [`ExchangeCells`], one list per process in process order (the
@@ -1020,7 +1031,10 @@ impl Store {
         let (condition, binds) = match (filter, table.parent_column) {
             (RowFilter::All, _) => (String::new(), vec![dv.0]),
             (RowFilter::Parent(parent), Some(column)) => (format!(" AND {column} = $2"), vec![dv.0, parent]),
-            (RowFilter::Parent(_), None) => unreachable!("{} has no parent", table.name),
+            (RowFilter::Parents(start, end), Some(column)) => {
+                (format!(" AND {column} >= $2 AND {column} < $3"), vec![dv.0, start, end])
+            }
+            (RowFilter::Parent(_) | RowFilter::Parents(..), None) => unreachable!("{} has no parent", table.name),
             (RowFilter::Ordinal(ordinal), _) => (" AND ordinal = $2".to_owned(), vec![dv.0, ordinal]),
         };
         let sql =
