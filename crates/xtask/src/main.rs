@@ -25,7 +25,7 @@ fn main() -> ExitCode {
                  demo            build ecoref and import the bundled ILCD sample into .ecoref/\n  \
                  test            fmt check, clippy, then every test (PostgreSQL ones when a server answers)\n  \
                  fuzz T [SECS]   run the cargo-fuzz target T (needs the nightly toolchain and cargo-fuzz)\n  \
-                 bench [--size N] [--seed S] [--skip-brightway] [--skip-postgres] [--no-doc]\n                  \
+                 bench [--size N] [--seed S] [--skip-brightway] [--skip-brightway-csv] [--skip-postgres] [--no-doc]\n                  \
                  generated ecoinvent-scale system: ecoref import vs psql \\copy and Brightway; appends docs/benchmarks.md"
             );
             return ExitCode::from(2);
