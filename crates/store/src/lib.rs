@@ -469,6 +469,14 @@ pub(crate) enum RowFilter {
     Ordinal(i64),
 }
 
+/// `(start, end)` ranges of at most `size` (at least 1) that cover `0..n`, in order.
+fn chunks(n: i64, size: i64) -> impl Iterator<Item = (i64, i64)> {
+    let size = size.max(1);
+    (0..n)
+        .step_by(usize::try_from(size).unwrap_or(usize::MAX))
+        .map(move |start| (start, start.saturating_add(size).min(n)))
+}
+
 fn parse_counts(table: &'static str, json: &str) -> Result<Counts> {
     serde_json::from_str(json).map_err(|e| Error::Corrupt { table, detail: format!("counts: {e}") })
 }
@@ -897,13 +905,10 @@ impl Store {
         // A chunk of processes at a time: the rows of one query are held twice (driver rows, then cells) before
         // they become exchanges, which for 850,000 exchanges at once was over a gigabyte on top of the dataset.
         let n_processes = i64::try_from(dataset.processes.len()).unwrap_or(i64::MAX);
-        let mut start = 0;
-        while start < n_processes {
-            let end = start.saturating_add(Self::EXCHANGE_CELLS_CHUNK);
+        for (start, end) in chunks(n_processes, Self::EXCHANGE_CELLS_CHUNK) {
             let filter = RowFilter::Parents(start, end);
             let exchanges = self.read_entities(&rows::EXCHANGE, dataset_version, filter).await?;
             rows::attach(&rows::EXCHANGE, &mut dataset.processes, exchanges, |p, e| p.exchanges.push(e))?;
-            start = end;
         }
         Ok(dataset)
     }
@@ -942,9 +947,7 @@ impl Store {
         use rows::ColumnType::{Bool, Int, Real, Text};
         let types = [Int, Text, Text, Text, Text, Text, Bool, Real, Text, Text, Text];
         let mut cells: Vec<Vec<ExchangeCells>> = vec![Vec::new(); usize::try_from(n_processes).unwrap_or(0)];
-        let mut start = 0;
-        while start < n_processes {
-            let end = start.saturating_add(processes_per_query.max(1));
+        for (start, end) in chunks(n_processes, processes_per_query) {
             let rows = self.read_cells(sql, &[dv.0, start, end], &types, "read exchange").await?;
             for row in rows {
                 let (ordinal, exchange) = rows::exchange_cells(row)?;
@@ -953,7 +956,6 @@ impl Store {
                 })?;
                 list.push(exchange);
             }
-            start = end;
         }
         Ok(cells)
     }
@@ -1055,5 +1057,19 @@ impl Store {
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .doing(|| doing.to_owned())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunks;
+
+    #[test]
+    fn chunks_cover_the_range_in_order() {
+        assert_eq!(chunks(5, 2).collect::<Vec<_>>(), [(0, 2), (2, 4), (4, 5)]);
+        assert_eq!(chunks(4, 2).collect::<Vec<_>>(), [(0, 2), (2, 4)]);
+        assert_eq!(chunks(3, 0).collect::<Vec<_>>(), [(0, 1), (1, 2), (2, 3)]);
+        assert_eq!(chunks(0, 2000).count(), 0);
+        assert_eq!(chunks(3, i64::MAX).collect::<Vec<_>>(), [(0, 3)]);
     }
 }
