@@ -139,23 +139,34 @@ pub(crate) async fn impacts(args: &ImpactsArgs, database_url: &str) -> Result<Ou
     let dir = snapshot_dir(&args.release, database_url).await?;
     let release = open(&dir)?;
     let batch = ecoref_score::impacts_wide_batch(&release)?;
+    // Every result names its release and snapshot and hashes its numbers: Parquet carries them as file metadata,
+    // a CSV file in a `<file>.provenance.json` beside it, and stderr always says them.
+    let result_sha256 = ecoref_score::impacts_export_hash(&release);
+    let provenance = [
+        ("ecoref.release", release.name()),
+        ("ecoref.snapshot_manifest_sha256", release.manifest_sha256()),
+        ("ecoref.result_sha256", result_sha256.as_str()),
+        ("ecoref.result_sha256_of", ecoref_score::IMPACTS_EXPORT_HASH_OF),
+    ];
+    let shape = format!("{} processes × {} indicators", batch.num_rows(), release.indicators().len());
     match &args.out {
         Some(path) if path.extension().and_then(|e| e.to_str()) == Some("parquet") => {
             let name = path.display().to_string();
-            let bytes = ecoref_snapshot::encode_parquet(&name, &batch)?;
+            let bytes = ecoref_snapshot::encode_parquet(&name, &batch, &provenance)?;
             std::fs::write(path, bytes).with_context(|| format!("cannot write {name}"))?;
-            eprintln!("{} processes × {} indicators written to {name}", batch.num_rows(), release.indicators().len());
+            eprintln!("{shape} written to {name}");
         }
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
             let mut out = std::io::BufWriter::new(file);
             write_csv(&mut out, &release)?;
-            eprintln!(
-                "{} processes × {} indicators written to {}",
-                batch.num_rows(),
-                release.indicators().len(),
-                path.display()
-            );
+            let sidecar = provenance_path(path);
+            let mut json: serde_json::Map<String, serde_json::Value> =
+                provenance.iter().map(|(k, v)| (k.trim_start_matches("ecoref.").to_owned(), (*v).into())).collect();
+            json.insert("file".to_owned(), path.display().to_string().into());
+            let text = serde_json::to_string_pretty(&json)? + "\n";
+            std::fs::write(&sidecar, text).with_context(|| format!("cannot write {}", sidecar.display()))?;
+            eprintln!("{shape} written to {} (provenance in {})", path.display(), sidecar.display());
         }
         None => {
             if let Err(error) = write_csv(&mut std::io::stdout().lock(), &release) {
@@ -168,7 +179,19 @@ pub(crate) async fn impacts(args: &ImpactsArgs, database_url: &str) -> Result<Ou
             }
         }
     }
+    eprintln!(
+        "release {} · snapshot manifest sha256 {} · result sha256 {result_sha256}",
+        release.name(),
+        release.manifest_sha256()
+    );
     Ok(Outcome::Ok)
+}
+
+/// `<file>.provenance.json` beside an exported file.
+fn provenance_path(path: &std::path::Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".provenance.json");
+    path.with_file_name(name)
 }
 
 /// CSV with a header; values in shortest round-trip form so they read back bit-exactly.

@@ -145,6 +145,21 @@ pub(crate) fn read_process_impacts(tables: &Tables, model: &Model, manifest: &Ma
     ImpactMatrix::from_activity_major(k, n, values).map_err(Error::Compute)
 }
 
+/// What [`impacts_export_hash`] hashes, said in every export that carries it.
+pub const IMPACTS_EXPORT_HASH_OF: &str = "sha256 of the exported numbers as little-endian f64, process by process (in export order), each process's \
+     indicators then its single scores";
+
+/// The result hash of the `ecoref impacts` export of `release`: [`IMPACTS_EXPORT_HASH_OF`], with the hash
+/// function of every other result ([`ecoref_compute::result_hash`]).
+pub fn impacts_export_hash(release: &crate::LoadedRelease) -> String {
+    let mut values = Vec::with_capacity(release.processes().len() * (release.indicators().len() + 1));
+    for j in 0..release.processes().len() {
+        values.extend_from_slice(release.process_impacts(j));
+        values.extend(release.process_single_scores(j).iter().map(|(_, v)| *v));
+    }
+    ecoref_compute::result_hash(&values).0
+}
+
 /// Every process × every indicator as one wide table: process id, dataset, name, location, unit, then one
 /// column per indicator (named by indicator id) and one per single score (`score:<name>`).
 pub fn impacts_wide_batch(release: &crate::LoadedRelease) -> Result<RecordBatch> {

@@ -15,7 +15,10 @@ mod system;
 mod units;
 
 pub use columns::Tables;
-pub use impacts::{ImpactsReport, add_process_impacts, compute_process_impacts, impacts_wide_batch, tables_of};
+pub use impacts::{
+    IMPACTS_EXPORT_HASH_OF, ImpactsReport, add_process_impacts, compute_process_impacts, impacts_export_hash,
+    impacts_wide_batch, tables_of,
+};
 pub use product::{BillFormat, Countries, Energy, Item, Product, ProductError};
 pub use system::{BuildReport, IndicatorInfo, Model, ProcessInfo, build};
 

@@ -22,7 +22,8 @@ use ecoref_model::Sha256Hex;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
-use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder, WriterVersion};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -69,30 +70,36 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
 
 /// The fixed Parquet writer settings: snappy, one row-group size, chunk statistics (no timestamps anywhere),
 /// writer version 1.0, and a `created_by` that names only the ecoref version.
-fn writer_properties() -> WriterProperties {
+fn writer_properties_builder() -> WriterPropertiesBuilder {
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(MAX_ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_created_by(created_by())
-        .build()
 }
 
 fn created_by() -> String {
     format!("ecoref-snapshot {ECOREF_VERSION}")
 }
 
-/// Encodes one table as Parquet bytes with the snapshot's fixed writer settings (deterministic).
-pub fn encode_parquet(file: &str, batch: &RecordBatch) -> Result<Vec<u8>> {
-    encode(file, batch)
+/// Encodes one table as Parquet bytes with the snapshot's fixed writer settings (deterministic), with `metadata`
+/// as the file's key-value metadata (e.g. the provenance of an exported result).
+pub fn encode_parquet(file: &str, batch: &RecordBatch, metadata: &[(&str, &str)]) -> Result<Vec<u8>> {
+    let pairs = metadata.iter().map(|(k, v)| KeyValue::new((*k).to_owned(), (*v).to_owned())).collect();
+    let properties = writer_properties_builder().set_key_value_metadata(Some(pairs)).build();
+    encode_with(file, batch, properties)
 }
 
-/// Encodes one table as Parquet bytes.
+/// Encodes one table of a snapshot as Parquet bytes.
 fn encode(file: &str, batch: &RecordBatch) -> Result<Vec<u8>> {
+    encode_with(file, batch, writer_properties_builder().build())
+}
+
+fn encode_with(file: &str, batch: &RecordBatch, properties: WriterProperties) -> Result<Vec<u8>> {
     let parquet = |source| Error::Parquet { file: file.to_owned(), source };
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(writer_properties())).map_err(parquet)?;
+    let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), Some(properties)).map_err(parquet)?;
     writer.write(batch).map_err(parquet)?;
     writer.close().map_err(parquet)?;
     Ok(bytes)

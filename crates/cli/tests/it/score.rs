@@ -146,9 +146,36 @@ pub(crate) async fn check_ecobalyse_release_scores(db: &Db) {
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     assert_eq!(header.last(), Some(&"score:ecs"));
     assert_eq!(text.lines().count(), 9);
+    // Its provenance: release, snapshot manifest, and the hash of exactly the numbers written.
+    let sidecar: Value =
+        serde_json::from_slice(&std::fs::read(snapshots.path().join("impacts.csv.provenance.json")).unwrap()).unwrap();
+    let manifest = std::fs::read(snapshots.path().join("eco-1/manifest.json")).unwrap();
+    assert_eq!(sidecar["release"], "eco-1");
+    assert_eq!(sidecar["snapshot_manifest_sha256"], ecoref_model::Sha256Hex::of_bytes(&manifest).0.as_str());
+    // The numbers are the last fields (names before them may hold quoted commas).
+    let per_row = header.len() - 5;
+    let numbers: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .flat_map(|line| {
+            let mut fields: Vec<f64> = line.rsplit(',').take(per_row).map(|v| v.parse().unwrap()).collect();
+            fields.reverse();
+            fields
+        })
+        .collect();
+    assert_eq!(numbers.len(), 8 * per_row);
+    let result_sha256 = ecoref_compute::result_hash(&numbers).0;
+    assert_eq!(sidecar["result_sha256"], result_sha256.as_str());
     let parquet = snapshots.path().join("impacts.parquet");
     ok(db, &["impacts", "--release", "eco-1", "--snapshots", out, "--out", path_str(&parquet)]);
-    assert!(std::fs::read(&parquet).unwrap().starts_with(b"PAR1"));
+    let bytes = std::fs::read(&parquet).unwrap();
+    assert!(bytes.starts_with(b"PAR1"));
+    // The same provenance, as the file's key-value metadata (plain strings in the footer).
+    let footer = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(64 * 1024)..]).into_owned();
+    for needle in ["ecoref.release", "ecoref.snapshot_manifest_sha256", "ecoref.result_sha256", result_sha256.as_str()]
+    {
+        assert!(footer.contains(needle), "{needle} not in the Parquet footer");
+    }
 }
 
 /// Country substitution on Ecobalyse's real country table: the Indian medium-voltage electricity of the
