@@ -1,8 +1,14 @@
 //! Times factorization, one demand and the all-process matrix on a generated ecoinvent-shaped system.
 //!
-//! `cargo run --release -p ecoref-compute --example compute_bench -- [--seed N] [--write-dir DIR] [--threads N]`
-//! prints one JSON object; with `--write-dir` it also writes the system as raw little-endian arrays
-//! for `benches/compare.py`.
+//! `cargo run --release -p ecoref-compute --example compute_bench -- [--seed N] [--activities N] [--threads N]
+//! [--core-fraction F | --markets] [--write-dir DIR]` prints one JSON object; with `--write-dir` it also writes the
+//! system as raw little-endian arrays for `benches/compare.py`.
+//!
+//! Systems: by default `SyntheticConfig::ecoinvent_like` with 23 % of the activities in the core loop
+//! (`--core-fraction` changes that share). `--markets` builds the shape of the `ecoref-synth` release generator
+//! instead: one market per product, producers that all buy electricity and transport and a tiered choice of
+//! upstream markets, so nearly every activity sits in one loop with hubs used by thousands (the 24,996-activity
+//! block of the generated 25,000-activity release, whose factors fill up).
 
 use ecoref_compute::synthetic::{SyntheticConfig, generate};
 use ecoref_compute::{System, factorize, score_product};
@@ -17,10 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads: usize = value_of("--threads").map_or(Ok(2), |s| s.parse())?;
     let mut config = SyntheticConfig::ecoinvent_like(seed);
     config.n_activities = n_activities;
-    config.n_core = n_activities * 23 / 100;
+    let core_fraction: f64 = value_of("--core-fraction").map_or(Ok(0.23), |s| s.parse())?;
+    config.n_core = ((n_activities as f64 * core_fraction.clamp(0.0, 1.0)) as usize).min(n_activities);
+
+    let markets = args.iter().any(|a| a == "--markets");
 
     let started = Instant::now();
-    let system = generate(&config);
+    let system = if markets { generate_markets(n_activities, seed) } else { generate(&config) };
     let generate_s = started.elapsed().as_secs_f64();
     if let Some(dir) = value_of("--write-dir") {
         write_system(std::path::Path::new(dir), &system)?;
@@ -44,6 +53,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     demand_times.sort_by(f64::total_cmp);
     let demand_median_s = demand_times[demand_times.len() / 2];
+    // What the scoring API does for a new demand's contributions: the supply, then the contributions by process.
+    let mut contribution_times = Vec::new();
+    for d in 0..20 {
+        let mut demand = vec![0.0; n];
+        demand[(d * 104_729) % n] = 1.0;
+        let started = Instant::now();
+        let supply = factorized.solve(&demand)?;
+        let contributions = factorized.contributions_by_process(&demand)?;
+        contribution_times.push(started.elapsed().as_secs_f64());
+        checksum += supply[0] + contributions.category(0).map_or(0.0, |row| row[0]);
+    }
+    contribution_times.sort_by(f64::total_cmp);
+    let demand_with_contributions_median_s = contribution_times[contribution_times.len() / 2];
 
     let started = Instant::now();
     let matrix = factorized.all_process_impacts_with_threads(threads);
@@ -62,10 +84,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let product_s = started.elapsed().as_secs_f64() / rounds as f64;
 
     let peak_kib = read_vm_hwm_kib();
+    let shape = if markets { "markets".to_owned() } else { format!("core-{:.3}", config.n_core as f64 / n as f64) };
     println!(
-        "{{\"seed\": {seed}, \"n_activities\": {n}, \"nnz_technosphere\": {}, \"nnz_biosphere\": {}, \"n_flows\": {}, \"n_categories\": {}, \
-\"n_blocks\": {}, \"n_scalar_blocks\": {}, \"largest_block\": {}, \"nnz_factors\": {}, \
+        "{{\"shape\": \"{shape}\", \"seed\": {seed}, \"n_activities\": {n}, \"nnz_technosphere\": {}, \"nnz_biosphere\": {}, \"n_flows\": {}, \"n_categories\": {}, \
+\"n_blocks\": {}, \"n_scalar_blocks\": {}, \"largest_block\": {}, \"nnz_factors\": {}, \"n_dense_pivots\": {}, \
 \"generate_s\": {generate_s:.4}, \"factorize_s\": {factorize_s:.4}, \"demand_median_s\": {demand_median_s:.6}, \
+\"demand_with_contributions_median_s\": {demand_with_contributions_median_s:.6}, \
 \"all_process_s\": {all_process_s:.4}, \"all_process_threads\": {threads}, \"all_process_1thread_s\": {all_process_1t_s:.4}, \
 \"product_20_items_s\": {product_s:.9}, \"peak_rss_mib\": {:.1}, \"matrix_hash\": \"{}\", \"hash_equal_across_threads\": {}, \"checksum\": {:e}}}",
         system.technosphere.len(),
@@ -76,6 +100,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.n_scalar_blocks,
         stats.largest_block,
         stats.nnz_factors,
+        stats.n_dense_pivots,
         peak_kib as f64 / 1024.0,
         matrix.hash(),
         matrix.hash() == matrix_1t.hash(),
@@ -118,4 +143,136 @@ fn write_system(dir: &std::path::Path, system: &System) -> std::io::Result<()> {
         dir.join("shape.txt"),
         format!("{} {} {}\n", system.activities.len(), system.flows.len(), system.categories.len()),
     )
+}
+
+/// splitmix64, as the crate's generator uses.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
+    }
+
+    /// Skewed towards 0 (cube of a uniform).
+    fn skewed(&mut self, n: usize) -> usize {
+        let u = self.unit();
+        ((u * u * u * n as f64) as usize).min(n.saturating_sub(1))
+    }
+}
+
+/// The release generator's shape: markets first (12 electricity markets, 4 transport markets, one market per other
+/// product), then producers. A market buys from its product's producers (and transport); a producer buys
+/// electricity, one or two transport markets and about 13 markets of products just upstream of its own, rarely
+/// one anywhere. Input amounts sum to 0.2–0.8 of a unit production, so the matrix is non-singular.
+fn generate_markets(n_activities: usize, seed: u64) -> System {
+    const N_ELECTRICITY: usize = 12;
+    const N_TRANSPORT: usize = 4;
+    const UPSTREAM_WINDOW: usize = 100;
+    const MAX_RANDOM_INPUTS: usize = 27;
+    let mut rng = Rng(seed);
+    let n_products = (n_activities / 5).max(1 + N_TRANSPORT + 5);
+    let n_markets = N_ELECTRICITY + n_products - 1;
+    let n = n_activities.max(n_markets + N_ELECTRICITY + n_products);
+    // market_of_product[0] is the first electricity market; activity a < N_ELECTRICITY is electricity market a.
+    let market_of_product: Vec<usize> =
+        (0..n_products).map(|p| if p == 0 { 0 } else { N_ELECTRICITY + p - 1 }).collect();
+    let mut product_of = vec![0usize; n];
+    for (p, &market) in market_of_product.iter().enumerate().skip(1) {
+        product_of[market] = p;
+    }
+    let mut producers_of: Vec<Vec<usize>> = vec![Vec::new(); n_products];
+    for (k, activity) in (n_markets..n).enumerate() {
+        let p = if k < N_ELECTRICITY {
+            0
+        } else if k < N_ELECTRICITY + n_products - 1 {
+            k - N_ELECTRICITY + 1
+        } else {
+            rng.below(n_products)
+        };
+        product_of[activity] = p;
+        producers_of[p].push(activity);
+    }
+    let mut technosphere: Vec<(usize, usize, f64)> = (0..n).map(|a| (a, a, 1.0)).collect();
+    let mut providers: Vec<usize> = Vec::new();
+    for (a, &p) in product_of.iter().enumerate() {
+        providers.clear();
+        if a < N_ELECTRICITY {
+            providers.extend(producers_of[0].iter().copied().skip(a % 3).step_by(N_ELECTRICITY / 3).take(4));
+        } else if a < n_markets {
+            providers.extend(&producers_of[p]);
+            if p > N_TRANSPORT {
+                providers.push(market_of_product[1 + rng.below(N_TRANSPORT)]);
+                providers.push(market_of_product[1 + rng.below(2)]);
+            }
+        } else {
+            providers.push(rng.below(N_ELECTRICITY));
+            providers.push(market_of_product[1 + rng.below(2)]);
+            if rng.unit() < 0.5 {
+                providers.push(market_of_product[3 + rng.below(2)]);
+            }
+            providers.sort_unstable();
+            providers.dedup();
+            let first = 1 + N_TRANSPORT;
+            let n_wanted = providers.len() + rng.below(MAX_RANDOM_INPUTS + 1);
+            let mut n_tries = 0;
+            while providers.len() < n_wanted && n_tries < 8 * MAX_RANDOM_INPUTS {
+                n_tries += 1;
+                let upstream = n_products.saturating_sub(p + 1).min(UPSTREAM_WINDOW);
+                let q = if upstream > 0 && rng.unit() < 0.99 {
+                    p + 1 + if rng.unit() < 0.5 { rng.skewed(upstream) } else { rng.below(upstream) }
+                } else {
+                    first + rng.skewed(n_products - first)
+                };
+                if !providers.contains(&market_of_product[q]) {
+                    providers.push(market_of_product[q]);
+                }
+            }
+        }
+        providers.sort_unstable();
+        providers.dedup();
+        providers.retain(|&x| x != a);
+        let total = 0.2 + 0.6 * rng.unit();
+        let weights: Vec<f64> = providers.iter().map(|_| (-7.0 * rng.unit()).exp()).collect();
+        let sum: f64 = weights.iter().sum();
+        for (&provider, &weight) in providers.iter().zip(&weights) {
+            technosphere.push((provider, a, -(total * weight / sum).max(1e-12)));
+        }
+    }
+    let n_flows = 2_500;
+    let n_categories = 25;
+    let mut biosphere = Vec::new();
+    for a in 0..n {
+        for _ in 0..rng.below(if a < n_markets { 5 } else { 41 }) {
+            biosphere.push((rng.skewed(n_flows), a, 10f64.powf(-9.0 + 10.0 * rng.unit())));
+        }
+    }
+    let mut characterization = Vec::new();
+    for category in 0..n_categories {
+        let share = [0.02, 0.05, 0.1, 0.3, 0.4][category % 5];
+        for flow in 0..n_flows {
+            if rng.unit() < share {
+                characterization.push((category, flow, 10f64.powf(-3.0 + 6.0 * rng.unit())));
+            }
+        }
+    }
+    System {
+        activities: (0..n).map(|i| format!("activity-{i}")).collect(),
+        flows: (0..n_flows).map(|i| format!("flow-{i}")).collect(),
+        categories: (0..n_categories).map(|i| format!("category-{i}")).collect(),
+        technosphere,
+        biosphere,
+        characterization,
+    }
 }

@@ -1,4 +1,9 @@
 //! Factorization of a system's technosphere (block-triangular form + per-block LU) and the solves on it.
+//!
+//! The technosphere is split into its strongly connected components ([`crate::btf`]); a component of one activity
+//! is a division, a larger one is ordered by AMD ([`crate::ordering`]) and factored by [`crate::lu::BlockLu`]:
+//! a sparse LU whose filled-up trailing part, if any, is factored densely ([`FactorStats::n_dense_pivots`]). Solves
+//! run block by block in block-triangular order, the entries outside the diagonal blocks applied between blocks.
 
 use crate::btf::strongly_connected_components;
 use crate::lu::BlockLu;
@@ -17,8 +22,10 @@ pub struct FactorStats {
     pub n_scalar_blocks: usize,
     pub largest_block: usize,
     pub nnz_technosphere: usize,
-    /// Entries of L and U over all blocks larger than one activity.
+    /// Entries of L and U over all blocks larger than one activity (a dense trailing part counts all its m²).
     pub nnz_factors: usize,
+    /// Pivots eliminated densely (the trailing parts of blocks that filled up), over all blocks.
+    pub n_dense_pivots: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +94,7 @@ impl Factorized {
         let mut local_of = vec![usize::MAX; n];
         let mut blocks = Vec::with_capacity(components.len());
         let mut nnz_factors = 0usize;
+        let mut n_dense_pivots = 0usize;
         let mut largest_block = 0usize;
         for (block_idx, members) in components.iter().enumerate() {
             largest_block = largest_block.max(members.len());
@@ -134,6 +142,7 @@ impl Factorized {
                 Error::Singular { activity_idx, activity: name(activity_idx), n_block: ordered.len() }
             })?;
             nnz_factors += lu.nnz();
+            n_dense_pivots += lu.dense_size();
             blocks.push(Block::Lu { members: ordered, lu: Box::new(lu) });
         }
 
@@ -165,6 +174,7 @@ impl Factorized {
             largest_block,
             nnz_technosphere: technosphere.nnz(),
             nnz_factors,
+            n_dense_pivots,
         };
         Ok(Factorized {
             n_activities: n,

@@ -3,9 +3,13 @@
 //!
 //! AMD works on a quotient graph, so its cost stays near the number of entries even when hubs (electricity,
 //! transport, markets bought by thousands of activities) sit in the block; rows denser than `10·√n` are ordered
-//! last, which keeps their fill to one dense row and column. The result is deterministic: it depends only on
-//! the pattern and its order. The block is then factored with a symmetric permutation and diagonal-preferring
-//! pivots.
+//! last. The result is deterministic: it depends only on the pattern and its order. The block is then factored
+//! with a symmetric permutation and diagonal-preferring pivots ([`crate::lu`]).
+//!
+//! No ordering keeps a loop held together by hubs sparse to the end: on the release-shaped loop of 24,996
+//! activities (`examples/compute_bench.rs --markets`) the last ≈ 2,000 pivots fill up completely, whatever AMD's
+//! dense-row threshold (1 to 30: 2,000–2,170 filled rows). The LU hands that trailing part to a dense factorization
+//! instead of fighting the fill here.
 //!
 //! An exact minimum-degree ordering on an explicit elimination graph was used before: 36 s to order the
 //! 24,996-activity block of the generated 25,000-activity release, whose factors then held 7.4 million entries.
