@@ -372,7 +372,12 @@ impl Factorized {
 
     /// Direct contribution of each activity to each category for `demand`: `Q B diag(s)`.
     pub fn contributions_by_process(&self, demand: &[f64]) -> Result<Contributions> {
-        let supply = self.solve(demand)?;
+        self.process_contributions(&self.solve(demand)?)
+    }
+
+    /// `Q B diag(supply)` for a supply already solved ([`Factorized::solve`]).
+    pub fn process_contributions(&self, supply: &[f64]) -> Result<Contributions> {
+        check_len("supply", supply.len(), self.n_activities)?;
         let n = self.n_activities;
         let mut values = vec![0.0f64; self.n_categories * n];
         for category in 0..self.n_categories {
@@ -386,8 +391,12 @@ impl Factorized {
 
     /// Contribution of each elementary flow to each category for `demand`: `Q diag(g)`.
     pub fn contributions_by_flow(&self, demand: &[f64]) -> Result<Contributions> {
-        let supply = self.solve(demand)?;
-        let inventory = self.lci(&supply)?;
+        self.flow_contributions(&self.lci(&self.solve(demand)?)?)
+    }
+
+    /// `Q diag(inventory)` for an inventory already computed ([`Factorized::lci`]).
+    pub fn flow_contributions(&self, inventory: &[f64]) -> Result<Contributions> {
+        check_len("inventory", inventory.len(), self.n_flows)?;
         let n_flows = self.n_flows;
         let mut values = vec![0.0f64; self.n_categories * n_flows];
         for (flow, &g) in inventory.iter().enumerate() {

@@ -22,7 +22,7 @@ pub use impacts::{
 pub use product::{BillFormat, Countries, Energy, Item, Product, ProductError};
 pub use system::{BuildReport, IndicatorInfo, Model, ProcessInfo, build};
 
-use ecoref_compute::{Factorized, ImpactMatrix, System, result_hash, single_score};
+use ecoref_compute::{Factorized, ImpactMatrix, System, WeightingSet, result_hash, single_score};
 use ecoref_snapshot::Manifest;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -242,22 +242,21 @@ impl LoadedRelease {
     /// detailed indicators stay hidden (zero): when the weighted sum is 0 and the method has an indicator named
     /// like the set, that indicator is the score.
     fn single_scores_of(&self, impacts: &[f64]) -> Vec<f64> {
+        self.model.weighting_sets.iter().map(|set| self.set_score(set, impacts)).collect()
+    }
+
+    /// The single score of one set ([`LoadedRelease::single_scores_of`]).
+    fn set_score(&self, set: &WeightingSet, impacts: &[f64]) -> f64 {
+        let score = single_score(impacts, set);
+        if score != 0.0 {
+            return score;
+        }
         self.model
-            .weighting_sets
+            .indicators
             .iter()
-            .map(|set| {
-                let score = single_score(impacts, set);
-                if score != 0.0 {
-                    return score;
-                }
-                self.model
-                    .indicators
-                    .iter()
-                    .position(|i| i.id == set.name)
-                    .and_then(|k| impacts.get(k).copied())
-                    .unwrap_or(score)
-            })
-            .collect()
+            .position(|i| i.id == set.name)
+            .and_then(|k| impacts.get(k).copied())
+            .unwrap_or(score)
     }
 
     /// The factorized technosphere, built on first use (for contributions).
@@ -272,71 +271,99 @@ impl LoadedRelease {
     /// ranked by the first single score (or the first indicator when there is none), largest absolute first.
     pub fn top_contributions(&self, process: usize, n: usize) -> Result<Vec<Contribution>> {
         let factorized = self.factorized().map_err(Error::Snapshot)?;
-        let mut demand = vec![0.0; self.model.processes.len()];
-        let Some(slot) = demand.get_mut(process) else {
+        let Some(demand) = self.unit_demand(process) else {
             return Ok(Vec::new());
         };
-        *slot = if self.model.treats_waste[process] { -1.0 } else { 1.0 };
         let supply = factorized.solve(&demand).map_err(Error::Compute)?;
-        let by_process = factorized.contributions_by_process(&demand).map_err(Error::Compute)?;
-        let k = self.model.indicators.len();
-        let mut rows: Vec<Contribution> = Vec::new();
-        for (i, &s) in supply.iter().enumerate() {
-            if s == 0.0 {
-                continue;
-            }
-            let indicators: Vec<f64> =
-                (0..k).map(|c| by_process.category(c).and_then(|row| row.get(i)).copied().unwrap_or(0.0)).collect();
-            if indicators.iter().all(|v| *v == 0.0) {
-                continue;
-            }
-            let p = &self.model.processes[i];
-            rows.push(Contribution {
-                process_id: p.id.clone(),
-                process_name: p.name.clone(),
-                location: p.location.clone(),
-                supply: s,
-                single_scores: self.single_scores_of(&indicators),
-                indicators,
-            });
-        }
-        let key = |c: &Contribution| c.single_scores.first().or(c.indicators.first()).copied().unwrap_or(0.0).abs();
-        rows.sort_by(|a, b| key(b).total_cmp(&key(a)).then_with(|| a.process_id.cmp(&b.process_id)));
-        rows.truncate(n);
-        Ok(rows)
+        let by_process = factorized.process_contributions(&supply).map_err(Error::Compute)?;
+        let processes = &self.model.processes;
+        let ranked = self.rank(&by_process, |i| supply[i] != 0.0, |a, b| processes[a].id.cmp(&processes[b].id), n);
+        Ok(ranked
+            .into_iter()
+            .map(|(i, indicators)| {
+                let p = &processes[i];
+                Contribution {
+                    process_id: p.id.clone(),
+                    process_name: p.name.clone(),
+                    location: p.location.clone(),
+                    supply: supply[i],
+                    single_scores: self.single_scores_of(&indicators),
+                    indicators,
+                }
+            })
+            .collect())
     }
 
     /// The `n` elementary flows with the largest share of one unit of `process`, ranked as
     /// [`LoadedRelease::top_contributions`] ranks processes.
     pub fn top_flow_contributions(&self, process: usize, n: usize) -> Result<Vec<FlowContribution>> {
         let factorized = self.factorized().map_err(Error::Snapshot)?;
-        let mut demand = vec![0.0; self.model.processes.len()];
-        let Some(slot) = demand.get_mut(process) else {
+        let Some(demand) = self.unit_demand(process) else {
             return Ok(Vec::new());
         };
-        *slot = if self.model.treats_waste[process] { -1.0 } else { 1.0 };
         let supply = factorized.solve(&demand).map_err(Error::Compute)?;
         let inventory = factorized.lci(&supply).map_err(Error::Compute)?;
-        let by_flow = factorized.contributions_by_flow(&demand).map_err(Error::Compute)?;
+        let by_flow = factorized.flow_contributions(&inventory).map_err(Error::Compute)?;
+        let flows = &self.system.flows;
+        let ranked = self.rank(&by_flow, |_| true, |a, b| flows[a].cmp(&flows[b]), n);
+        Ok(ranked
+            .into_iter()
+            .map(|(f, indicators)| FlowContribution {
+                flow: flows[f].clone(),
+                amount: inventory[f],
+                single_scores: self.single_scores_of(&indicators),
+                indicators,
+            })
+            .collect())
+    }
+
+    /// The demand of one unit of `process` (−1 for a waste treatment: one unit of waste treated); `None` when
+    /// out of range.
+    fn unit_demand(&self, process: usize) -> Option<Vec<f64>> {
+        let treats_waste = *self.model.treats_waste.get(process)?;
+        let mut demand = vec![0.0; self.model.processes.len()];
+        demand[process] = if treats_waste { -1.0 } else { 1.0 };
+        Some(demand)
+    }
+
+    /// The `n` columns of `contributions` (among those `include` keeps, and not all zero) with the largest
+    /// |first single score| (|first indicator| without weighting sets), ties in `tie` order, with their
+    /// indicators. Only the kept columns get their rows built.
+    fn rank(
+        &self,
+        contributions: &ecoref_compute::Contributions,
+        include: impl Fn(usize) -> bool,
+        tie: impl Fn(usize, usize) -> std::cmp::Ordering,
+        n: usize,
+    ) -> Vec<(usize, Vec<f64>)> {
         let k = self.model.indicators.len();
-        let mut rows: Vec<FlowContribution> = Vec::new();
-        for (f, &amount) in inventory.iter().enumerate() {
-            let indicators: Vec<f64> =
-                (0..k).map(|c| by_flow.category(c).and_then(|row| row.get(f)).copied().unwrap_or(0.0)).collect();
+        let column = |i: usize, out: &mut Vec<f64>| {
+            out.clear();
+            out.extend((0..k).map(|c| contributions.category(c).and_then(|row| row.get(i)).copied().unwrap_or(0.0)));
+        };
+        let mut indicators = Vec::with_capacity(k);
+        let mut keyed: Vec<(f64, usize)> = Vec::new();
+        for i in (0..contributions.n_columns()).filter(|&i| include(i)) {
+            column(i, &mut indicators);
             if indicators.iter().all(|v| *v == 0.0) {
                 continue;
             }
-            rows.push(FlowContribution {
-                flow: self.system.flows[f].clone(),
-                amount,
-                single_scores: self.single_scores_of(&indicators),
-                indicators,
-            });
+            let key = match self.model.weighting_sets.first() {
+                Some(set) => self.set_score(set, &indicators),
+                None => indicators.first().copied().unwrap_or(0.0),
+            };
+            keyed.push((key.abs(), i));
         }
-        let key = |c: &FlowContribution| c.single_scores.first().or(c.indicators.first()).copied().unwrap_or(0.0).abs();
-        rows.sort_by(|a, b| key(b).total_cmp(&key(a)).then_with(|| a.flow.cmp(&b.flow)));
-        rows.truncate(n);
-        Ok(rows)
+        keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| tie(a.1, b.1)));
+        keyed.truncate(n);
+        keyed
+            .into_iter()
+            .map(|(_, i)| {
+                let mut values = Vec::with_capacity(k);
+                column(i, &mut values);
+                (i, values)
+            })
+            .collect()
     }
 
     /// Scores a bill: every leaf resolved (id, name + location, country substitution), its amount converted to

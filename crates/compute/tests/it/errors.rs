@@ -58,6 +58,8 @@ fn out_of_range_and_non_finite_entries_are_errors() {
 fn wrong_lengths_and_items_are_errors() {
     let f = factorize(&system(vec![(0, 0, 2.0)])).unwrap();
     assert!(matches!(f.solve(&[1.0, 2.0]).unwrap_err(), Error::LengthMismatch { what: "demand", .. }));
+    assert!(matches!(f.process_contributions(&[]).unwrap_err(), Error::LengthMismatch { what: "supply", .. }));
+    assert!(matches!(f.flow_contributions(&[1.0; 9]).unwrap_err(), Error::LengthMismatch { what: "inventory", .. }));
     let matrix = f.all_process_impacts();
     assert_eq!(score_product(&matrix, &[(0, 3.0)]).unwrap(), vec![1.5]);
     assert!(matches!(score_product(&matrix, &[(1, 1.0)]).unwrap_err(), Error::ItemOutOfRange { item: 0, .. }));

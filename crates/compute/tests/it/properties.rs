@@ -123,5 +123,20 @@ proptest! {
         let impacts = factorized.impacts(&f1).unwrap();
         let via_matrix: f64 = f1.iter().enumerate().map(|(j, f)| f * matrix.get(0, j).unwrap()).sum();
         prop_assert!(close(&[via_matrix], &impacts, 1e-8));
+        // Contributions add up to the impacts, by process and by flow; from a solved supply (or inventory) they
+        // are the very numbers of the demand forms.
+        let by_process = factorized.contributions_by_process(&f1).unwrap();
+        let by_flow = factorized.contributions_by_flow(&f1).unwrap();
+        for (c, impact) in impacts.iter().enumerate() {
+            let process_sum: f64 = by_process.category(c).unwrap().iter().sum();
+            let flow_sum: f64 = by_flow.category(c).unwrap().iter().sum();
+            prop_assert!(close(&[process_sum, flow_sum], &[*impact, *impact], 1e-8));
+        }
+        let bits = |c: &ecoref_compute::Contributions| -> Vec<u64> {
+            (0..c.n_categories()).flat_map(|k| c.category(k).unwrap().iter().map(|v| v.to_bits())).collect()
+        };
+        prop_assert_eq!(bits(&factorized.process_contributions(&s1).unwrap()), bits(&by_process));
+        let inventory = factorized.lci(&s1).unwrap();
+        prop_assert_eq!(bits(&factorized.flow_contributions(&inventory).unwrap()), bits(&by_flow));
     }
 }
