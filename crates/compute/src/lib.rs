@@ -7,7 +7,9 @@
 //!
 //! Solver: the technosphere is permuted to block upper triangular form (Tarjan's strongly connected
 //! components, as KLU does); 1×1 blocks are scalar divisions, larger blocks get an approximate minimum degree (AMD)
-//! ordering and a left-looking sparse LU with diagonal-preferring threshold pivoting.
+//! ordering and a left-looking sparse LU with diagonal-preferring threshold pivoting; once a block's elimination has
+//! filled up (hub activities bought by thousands), the rest of it is factored by a dense LU with partial pivoting
+//! whose entries go through the operations of plain elimination in a fixed order (`lu` module).
 
 mod btf;
 mod factor;
