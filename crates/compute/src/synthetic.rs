@@ -95,6 +95,12 @@ impl Rng {
         if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
     }
 
+    /// Skewed towards 0 (cube of a uniform).
+    fn skewed(&mut self, n: usize) -> usize {
+        let u = self.unit();
+        ((u * u * u * n as f64) as usize).min(n.saturating_sub(1))
+    }
+
     /// 10^uniform(lo, hi).
     fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
         10f64.powf(lo + (hi - lo) * self.unit())
@@ -233,6 +239,113 @@ pub fn generate(config: &SyntheticConfig) -> System {
         activities: (0..n).map(|i| format!("activity-{i}")).collect(),
         flows: (0..n_flows).map(|i| format!("flow-{i}")).collect(),
         categories: (0..config.n_categories).map(|i| format!("category-{i}")).collect(),
+        technosphere,
+        biosphere,
+        characterization,
+    }
+}
+
+/// The release generator's shape: markets first (12 electricity markets, 4 transport markets, one market per other
+/// product), then producers. A market buys from its product's producers (and transport); a producer buys
+/// electricity, one or two transport markets and about 13 markets of products just upstream of its own, rarely
+/// one anywhere. Input amounts sum to 0.2–0.8 of a unit production, so the matrix is non-singular. Nearly every
+/// activity ends up in one loop with hubs bought by thousands, as in the `ecoref-synth` release (benchmarks use
+/// it: `examples/compute_bench.rs --markets`).
+pub fn generate_markets(n_activities: usize, seed: u64) -> System {
+    const N_ELECTRICITY: usize = 12;
+    const N_TRANSPORT: usize = 4;
+    const UPSTREAM_WINDOW: usize = 100;
+    const MAX_RANDOM_INPUTS: usize = 27;
+    let mut rng = Rng(seed);
+    let n_products = (n_activities / 5).max(1 + N_TRANSPORT + 5);
+    let n_markets = N_ELECTRICITY + n_products - 1;
+    let n = n_activities.max(n_markets + N_ELECTRICITY + n_products);
+    // market_of_product[0] is the first electricity market; activity a < N_ELECTRICITY is electricity market a.
+    let market_of_product: Vec<usize> =
+        (0..n_products).map(|p| if p == 0 { 0 } else { N_ELECTRICITY + p - 1 }).collect();
+    let mut product_of = vec![0usize; n];
+    for (p, &market) in market_of_product.iter().enumerate().skip(1) {
+        product_of[market] = p;
+    }
+    let mut producers_of: Vec<Vec<usize>> = vec![Vec::new(); n_products];
+    for (k, activity) in (n_markets..n).enumerate() {
+        let p = if k < N_ELECTRICITY {
+            0
+        } else if k < N_ELECTRICITY + n_products - 1 {
+            k - N_ELECTRICITY + 1
+        } else {
+            rng.below(n_products)
+        };
+        product_of[activity] = p;
+        producers_of[p].push(activity);
+    }
+    let mut technosphere: Vec<(usize, usize, f64)> = (0..n).map(|a| (a, a, 1.0)).collect();
+    let mut providers: Vec<usize> = Vec::new();
+    for (a, &p) in product_of.iter().enumerate() {
+        providers.clear();
+        if a < N_ELECTRICITY {
+            providers.extend(producers_of[0].iter().copied().skip(a % 3).step_by(N_ELECTRICITY / 3).take(4));
+        } else if a < n_markets {
+            providers.extend(&producers_of[p]);
+            if p > N_TRANSPORT {
+                providers.push(market_of_product[1 + rng.below(N_TRANSPORT)]);
+                providers.push(market_of_product[1 + rng.below(2)]);
+            }
+        } else {
+            providers.push(rng.below(N_ELECTRICITY));
+            providers.push(market_of_product[1 + rng.below(2)]);
+            if rng.unit() < 0.5 {
+                providers.push(market_of_product[3 + rng.below(2)]);
+            }
+            providers.sort_unstable();
+            providers.dedup();
+            let first = 1 + N_TRANSPORT;
+            let n_wanted = providers.len() + rng.below(MAX_RANDOM_INPUTS + 1);
+            let mut n_tries = 0;
+            while providers.len() < n_wanted && n_tries < 8 * MAX_RANDOM_INPUTS {
+                n_tries += 1;
+                let upstream = n_products.saturating_sub(p + 1).min(UPSTREAM_WINDOW);
+                let q = if upstream > 0 && rng.unit() < 0.99 {
+                    p + 1 + if rng.unit() < 0.5 { rng.skewed(upstream) } else { rng.below(upstream) }
+                } else {
+                    first + rng.skewed(n_products - first)
+                };
+                if !providers.contains(&market_of_product[q]) {
+                    providers.push(market_of_product[q]);
+                }
+            }
+        }
+        providers.sort_unstable();
+        providers.dedup();
+        providers.retain(|&x| x != a);
+        let total = 0.2 + 0.6 * rng.unit();
+        let weights: Vec<f64> = providers.iter().map(|_| (-7.0 * rng.unit()).exp()).collect();
+        let sum: f64 = weights.iter().sum();
+        for (&provider, &weight) in providers.iter().zip(&weights) {
+            technosphere.push((provider, a, -(total * weight / sum).max(1e-12)));
+        }
+    }
+    let n_flows = 2_500;
+    let n_categories = 25;
+    let mut biosphere = Vec::new();
+    for a in 0..n {
+        for _ in 0..rng.below(if a < n_markets { 5 } else { 41 }) {
+            biosphere.push((rng.skewed(n_flows), a, 10f64.powf(-9.0 + 10.0 * rng.unit())));
+        }
+    }
+    let mut characterization = Vec::new();
+    for category in 0..n_categories {
+        let share = [0.02, 0.05, 0.1, 0.3, 0.4][category % 5];
+        for flow in 0..n_flows {
+            if rng.unit() < share {
+                characterization.push((category, flow, 10f64.powf(-3.0 + 6.0 * rng.unit())));
+            }
+        }
+    }
+    System {
+        activities: (0..n).map(|i| format!("activity-{i}")).collect(),
+        flows: (0..n_flows).map(|i| format!("flow-{i}")).collect(),
+        categories: (0..n_categories).map(|i| format!("category-{i}")).collect(),
         technosphere,
         biosphere,
         characterization,
