@@ -10,6 +10,8 @@
 //! - Bearer tokens come from the environment, are marked sensitive (redacted from reqwest's debug output) and
 //!   never enter a message, a log line, the report or the database.
 //! - Two processes fetching the same file take turns on an OS lock of its partial file.
+//! - A file larger than `fetch.max_bytes` is refused, from the announced length before a byte is written, else
+//!   as soon as the bytes written pass the limit; the partial file is removed (no retry: it would be as large).
 
 use crate::error::{Error, Result};
 use crate::spec::{FetchSettings, UrlInput};
@@ -307,6 +309,21 @@ impl Fetcher {
             }
         };
         let total = response.content_length().map(|n| if append { n + offset } else { n });
+        let too_large = |size: u64, how: &str| {
+            AttemptError::Fatal(Error::Fetch {
+                url: url.to_owned(),
+                message: format!(
+                    "the file is larger than fetch.max_bytes = {} ({how} {size} bytes); raise [fetch] max_bytes if it is \
+                     expected",
+                    self.settings.max_bytes
+                ),
+            })
+        };
+        if let Some(total) = total.filter(|t| *t > self.settings.max_bytes) {
+            // Nothing of it is kept: a resumed part of a file this large is as unwanted.
+            let _ = tokio::fs::remove_file(partial).await;
+            return Err(too_large(total, "the server announces"));
+        }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
             .write(true)
@@ -320,6 +337,11 @@ impl Fetcher {
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
+                    if written + chunk.len() as u64 > self.settings.max_bytes {
+                        drop(file);
+                        let _ = tokio::fs::remove_file(partial).await;
+                        return Err(too_large(written + chunk.len() as u64, "at least"));
+                    }
                     file.write_all(&chunk).await.map_err(io_error)?;
                     written += chunk.len() as u64;
                     *bytes_downloaded += chunk.len() as u64;

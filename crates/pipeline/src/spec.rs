@@ -256,7 +256,14 @@ pub struct FetchSettings {
     pub connect_timeout: Duration,
     /// An attempt fails when no byte arrives for this long.
     pub read_timeout: Duration,
+    /// Largest file a download may write: a server that announces or sends more is refused (the disk is not
+    /// filled by a wrong URL or a hostile server).
+    pub max_bytes: u64,
 }
+
+/// The default [`FetchSettings::max_bytes`]: 16 GiB, the EcoSpold2 reader's total (an ecoinvent release's
+/// `.7z` is ≈ 1 GB).
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 16 * 1024 * 1024 * 1024;
 
 impl Default for FetchSettings {
     fn default() -> Self {
@@ -265,6 +272,7 @@ impl Default for FetchSettings {
             backoff: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(120),
+            max_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
         }
     }
 }
@@ -399,6 +407,7 @@ struct RawFetch {
     backoff_ms: Option<u64>,
     connect_timeout_secs: Option<u64>,
     read_timeout_secs: Option<u64>,
+    max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -545,11 +554,15 @@ fn validate(raw: RawPipeline, name: &str, file: &Path, dir: &Path, text: &str, p
         if f.read_timeout_secs == Some(0) || f.connect_timeout_secs == Some(0) {
             problems.push("fetch: a timeout of 0 s would fail every download".to_owned());
         }
+        if f.max_bytes == Some(0) {
+            problems.push("fetch.max_bytes: 0 would refuse every download".to_owned());
+        }
         FetchSettings {
             retries: f.retries.unwrap_or(default.retries),
             backoff: f.backoff_ms.map_or(default.backoff, Duration::from_millis),
             connect_timeout: f.connect_timeout_secs.map_or(default.connect_timeout, Duration::from_secs),
             read_timeout: f.read_timeout_secs.map_or(default.read_timeout, Duration::from_secs),
+            max_bytes: f.max_bytes.unwrap_or(default.max_bytes),
         }
     });
     let lock = raw.lock.map_or_else(LockSettings::default, |l| LockSettings {
@@ -953,6 +966,7 @@ mod tests {
                 "imported twice",
             ),
             (source("path = \"a.csv\"\nformat = \"csv\""), "duplicate key"),
+            (source("path = \"a.csv\"\n[fetch]\nmax_bytes = 0"), "fetch.max_bytes: 0 would refuse every download"),
         ] {
             let message = error(&text);
             assert!(message.contains(expected), "{expected:?} not in {message}");

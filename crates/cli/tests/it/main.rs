@@ -210,6 +210,7 @@ on_both_backends!({
     every_simapro_fixture_imports_or_is_refused => crate::formats::check_format_fixtures, &crate::formats::SIMAPRO;
     pipeline_from_url_runs_then_is_unchanged => crate::pipeline::check_url_pipeline_runs_then_is_unchanged;
     pipeline_wrong_checksum_imports_nothing => crate::pipeline::check_wrong_checksum_imports_nothing;
+    pipeline_download_size_limit => crate::pipeline::check_download_size_limit;
     pipeline_server_errors_are_retried => crate::pipeline::check_server_errors_are_retried;
     pipeline_cut_download_resumes => crate::pipeline::check_cut_download_resumes;
     pipeline_concurrent_runs_never_interleave => crate::pipeline::check_concurrent_runs_never_interleave;

@@ -31,6 +31,8 @@ enum Fault {
     CutAfter(usize),
     /// Nothing for this long, then the connection closes.
     Stall(Duration),
+    /// The whole body without a Content-Length (the end of the connection ends it).
+    NoLength,
 }
 
 #[derive(Debug, Clone)]
@@ -175,6 +177,11 @@ fn serve(mut stream: TcpStream, state: &Mutex<ServerState>) {
                     let _ = stream.write_all(head.as_bytes());
                     let _ = stream.write_all(&body[..n.min(body.len())]);
                     let _ = stream.flush();
+                }
+                Some(Fault::NoLength) => {
+                    let head = format!("HTTP/1.1 {status}\r\n{extra}Connection: close\r\n\r\n");
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(body);
                 }
                 _ => respond(&mut stream, status, &extra, body),
             }
@@ -379,6 +386,43 @@ pub(crate) async fn check_wrong_checksum_imports_nothing(db: &Db) {
     let cache = scratch.dir.path().join("cache");
     assert!(!cache.join("sha256").exists(), "unverified bytes reached the cache");
     assert!(!cache.join(format!("partial/{pin}.part")).exists(), "the mismatching download was kept");
+}
+
+/// A file larger than `fetch.max_bytes` is refused, announced (from its Content-Length, before any byte is
+/// written) or not (once the bytes pass the limit): not retried, nothing kept, nothing imported.
+pub(crate) async fn check_download_size_limit(db: &Db) {
+    let bytes = tiangong_bytes();
+    assert!(bytes.len() > 4096);
+    let server = Server::start(&[(TIANGONG_PATH, bytes.clone())]);
+    let scratch = Scratch::new();
+    let pin = sha256(&bytes);
+    let limited = url_pipeline_fetching(&server.url(TIANGONG_PATH), &pin, "", "retries = 3\nmax_bytes = 4096");
+    let file = scratch.write("limited.toml", &limited);
+    let partial = scratch.dir.path().join(format!("cache/partial/{pin}.part"));
+    let before = count_entity_rows(db).await;
+    let total = bytes.len().to_string();
+    for (fault, how, expected_size) in
+        [(None, "the server announces", total.as_str()), (Some(Fault::NoLength), "at least", "")]
+    {
+        let n_requests = server.requests().len();
+        if let Some(fault) = fault {
+            server.fail_next(&[fault]);
+        }
+        let out = run(db, &scratch, &file, &[], &[]);
+        assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+        for needle in ["larger than fetch.max_bytes = 4096", how, expected_size, &server.url(TIANGONG_PATH)] {
+            assert!(out.stderr.contains(needle), "{needle:?} not in {}", out.stderr);
+        }
+        assert_eq!(server.requests().len(), n_requests + 1, "{how}: a file too large is not retried");
+        assert!(!partial.exists(), "{how}: the partial file was kept");
+        assert!(!scratch.dir.path().join("cache/sha256").exists(), "{how}: the file reached the cache");
+        assert_eq!(count_entity_rows(db).await, before, "{how}: rows were written");
+        assert_eq!(n_rows(db, "import_run").await, 0, "{how}: nothing may be imported");
+    }
+    // Within the limit (the same file, the default limit), it downloads and imports.
+    let file = scratch.write("unlimited.toml", &url_pipeline(&server.url(TIANGONG_PATH), &pin, ""));
+    let out = run(db, &scratch, &file, &[], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
 
 /// A server that fails twice then answers: retried with backoff; one that keeps failing: given up, exit 2.
