@@ -262,13 +262,25 @@ pub(crate) fn hash_inputs(path: &Path) -> Result<Vec<InputFile>> {
         let mut files = Vec::new();
         collect_files(path, &mut files)?;
         files.sort();
-        files
-            .iter()
-            .map(|file| {
-                let relative = file.strip_prefix(path).unwrap_or(file);
-                hash_file(file, &relative.to_string_lossy())
-            })
-            .collect()
+        // A release directory holds thousands of files (25,000 and 627 MB for ecoinvent): hashed on every core,
+        // in contiguous runs, joined in order.
+        let hash = |file: &PathBuf| {
+            let relative = file.strip_prefix(path).unwrap_or(file);
+            hash_file(file, &relative.to_string_lossy())
+        };
+        let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let run = files.len().div_ceil(n_threads).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                files.chunks(run).map(|chunk| scope.spawn(move || chunk.iter().map(hash).collect())).collect();
+            let mut hashed = Vec::with_capacity(files.len());
+            for handle in handles {
+                let part: Result<Vec<InputFile>> =
+                    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                hashed.extend(part?);
+            }
+            Ok(hashed)
+        })
     } else {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Ok(vec![hash_file(path, &name)?])
@@ -290,9 +302,11 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 fn hash_file(path: &Path, name: &str) -> Result<InputFile> {
-    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut writer = Sha256Writer::new();
-    io::copy(&mut file, &mut writer).with_context(|| format!("cannot read {}", path.display()))?;
+    // Large reads (io::copy's own buffer is 8 KiB): fewer system calls and hasher calls.
+    let mut reader = io::BufReader::with_capacity(256 * 1024, file);
+    io::copy(&mut reader, &mut writer).with_context(|| format!("cannot read {}", path.display()))?;
     let (sha256, size_bytes): (Sha256Hex, u64) = writer.finish();
     Ok(InputFile { name: name.to_string(), sha256: sha256.0, size_bytes, url: None, licence_class: None })
 }
