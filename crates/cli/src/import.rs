@@ -270,17 +270,8 @@ pub(crate) fn hash_inputs(path: &Path) -> Result<Vec<InputFile>> {
         };
         let n_threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let run = files.len().div_ceil(n_threads).max(1);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                files.chunks(run).map(|chunk| scope.spawn(move || chunk.iter().map(hash).collect())).collect();
-            let mut hashed = Vec::with_capacity(files.len());
-            for handle in handles {
-                let part: Result<Vec<InputFile>> =
-                    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                hashed.extend(part?);
-            }
-            Ok(hashed)
-        })
+        let work = |chunk: &[PathBuf]| chunk.iter().map(hash).collect::<Vec<_>>();
+        ecoref_extract_support::in_parallel(files.chunks(run), &work).into_iter().collect()
     } else {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Ok(vec![hash_file(path, &name)?])

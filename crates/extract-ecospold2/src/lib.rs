@@ -43,7 +43,8 @@ use crate::datasets::DocumentRead;
 use crate::link::{Collector, PackedProcess};
 use ecoref_extract_support::xml::{XmlError, XmlErrorKind};
 use ecoref_extract_support::{
-    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, is_unsafe_entry_name, open_input, walk_dir,
+    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, in_parallel, is_unsafe_entry_name, open_input,
+    walk_dir,
 };
 use ecoref_model::packed::Packer;
 use ecoref_model::{Dataset, Diagnostic, PackedDataset};
@@ -438,24 +439,6 @@ fn read_dir(
         state.push(file.to_owned(), bytes)
     })?;
     state.finish()
-}
-
-/// Runs `work` on every chunk, each on a scoped thread of its own, and concatenates the results in chunk order. A
-/// worker only panics on a violated internal invariant: its panic is passed on.
-pub(crate) fn in_parallel<C: Send, R: Send>(
-    chunks: impl IntoIterator<Item = C>,
-    work: &(impl Fn(C) -> Vec<R> + Sync),
-) -> Vec<R> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks.into_iter().map(|chunk| scope.spawn(move || work(chunk))).collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(results) => results,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
 }
 
 #[cfg(test)]

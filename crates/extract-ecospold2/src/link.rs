@@ -331,7 +331,7 @@ fn link_batch(
         }
         chunks.push(chunk);
     }
-    crate::in_parallel(chunks, &link_all)
+    ecoref_extract_support::in_parallel(chunks, &link_all)
 }
 
 /// What linking looks things up in: MasterData and the ids of the processes read.
