@@ -282,6 +282,10 @@ macro_rules! load_in_transaction {
             let mut fault = FaultPlan::from_options(options);
             fault.check().await?;
             for table in rows::ENTITY_TABLES {
+                if rows::known_empty(table, &counts) {
+                    // Finding out would mean walking every parent (every packed process for lcia_result).
+                    continue;
+                }
                 let n = $write_entities(
                     &mut *$tx,
                     table.name,

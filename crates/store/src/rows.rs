@@ -770,6 +770,19 @@ pub(crate) struct ReadEntity<T> {
     pub(crate) entity: T,
 }
 
+/// True when the dataset's `counts` say `table` gets no row: child tables only (their rows are found by walking
+/// every parent), and those the counts cover.
+pub(crate) fn known_empty(table: &Table, counts: &ecoref_model::Counts) -> bool {
+    let n = match table.name {
+        "exchange" => counts.exchanges,
+        "lcia_result" => counts.lcia_results,
+        "unit" => counts.units,
+        "characterization_factor" => counts.characterization_factors,
+        _ => return false,
+    };
+    n == 0
+}
+
 /// One row of [`crate::Store::read_exchange_cells`]'s query (process ordinal, then the cells in
 /// [`crate::ExchangeCells`] field order) as the process ordinal and the cells.
 pub(crate) fn exchange_cells(row: Vec<Cell>) -> Result<(i64, crate::ExchangeCells)> {
@@ -904,6 +917,27 @@ pub(crate) fn attach<P, C>(
         push(parent, child.entity);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod known_empty_tests {
+    use super::*;
+
+    #[test]
+    fn only_child_tables_counted_at_zero_are_skipped() {
+        let none = ecoref_model::Counts::default();
+        for table in [&EXCHANGE, &LCIA_RESULT, &UNIT, &CHARACTERIZATION_FACTOR] {
+            assert!(known_empty(table, &none), "{}", table.name);
+        }
+        for table in [&PROCESS, &FLOW, &FLOW_FLOW_PROPERTY, &UNIT_GROUP, &LCIA_METHOD] {
+            assert!(!known_empty(table, &none), "{} has no count of its own: it must be walked", table.name);
+        }
+        let some =
+            ecoref_model::Counts { exchanges: 1, lcia_results: 1, units: 1, characterization_factors: 1, ..none };
+        for table in [&EXCHANGE, &LCIA_RESULT, &UNIT, &CHARACTERIZATION_FACTOR] {
+            assert!(!known_empty(table, &some), "{}", table.name);
+        }
+    }
 }
 
 #[cfg(test)]

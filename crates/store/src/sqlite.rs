@@ -80,7 +80,7 @@ pub(crate) async fn write_entity_rows(
 }
 
 /// Inserts the rows `next_unit` writes, a unit (one or more rows) at a time, until it returns `None`. Each batch
-/// is built while the previous one executes (SQLite runs on sqlx's worker thread), so both cores work.
+/// is built and bound while the previous one executes (SQLite runs on sqlx's worker thread), so both cores work.
 async fn insert_units(
     conn: &mut SqliteConnection,
     table: &str,
@@ -92,27 +92,44 @@ async fn insert_units(
     let rows_per_insert = (MAX_PARAMETERS / n_columns).clamp(1, MAX_ROWS_PER_INSERT);
     let mut pending = CellRows::default();
     let mut n_rows = 0;
-    let mut done = false;
-    loop {
-        if !done && pending.n_rows < rows_per_insert {
-            done = fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows).await?;
-            continue;
-        }
-        if pending.n_rows == 0 {
-            return Ok(n_rows);
-        }
-        let batch = pending.n_rows.min(rows_per_insert);
-        let query = batch_query(table, columns, &mut pending, batch)?;
+    let mut done = fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows).await?;
+    let mut next = take_batch(table, columns, &mut pending, rows_per_insert, done)?;
+    while let Some(query) = next {
         let insert = query.execute(&mut *conn);
-        if done {
-            insert.await.doing(|| format!("insert rows into {table}"))?;
-        } else {
-            let (inserted, filled) =
-                tokio::join!(insert, fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows));
-            inserted.doing(|| format!("insert rows into {table}"))?;
-            done = filled?;
-        }
+        let prepare = async {
+            if !done {
+                done = fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows).await?;
+            }
+            take_batch(table, columns, &mut pending, rows_per_insert, done)
+        };
+        let (inserted, prepared) = tokio::join!(insert, prepare);
+        inserted.doing(|| format!("insert rows into {table}"))?;
+        next = prepared?;
     }
+    Ok(n_rows)
+}
+
+/// The INSERT of the next full batch of `pending`, or of what is left once the units are `done`; `None` when
+/// nothing is left. ([`fill`] leaves either a full batch or `done`.)
+fn take_batch(
+    table: &str,
+    columns: &[String],
+    pending: &mut CellRows,
+    rows_per_insert: usize,
+    done: bool,
+) -> Result<Option<sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>>> {
+    if !done && pending.n_rows < rows_per_insert {
+        // Never stop early on a short batch: that would drop the rows still to come.
+        return Err(Error::Encode {
+            table: table_name(table),
+            detail: format!("a batch of {} rows before the last one", pending.n_rows),
+        });
+    }
+    if pending.n_rows == 0 {
+        return Ok(None);
+    }
+    let batch = pending.n_rows.min(rows_per_insert);
+    batch_query(table, columns, pending, batch).map(Some)
 }
 
 /// Adds units to `sink` until it holds `target_rows` rows; true once `next_unit` has no more.
