@@ -109,6 +109,9 @@ pub(crate) async fn import_dataset(
     context: &ImportContext,
 ) -> Result<ImportDone> {
     let started = Instant::now();
+    // Runs a killed or crashed import left `running` hold no liveness lock: close them first.
+    let finder = format!("ecoref import {} --source {} (pid {})", reader.name(), args.source, std::process::id());
+    store.fail_abandoned_runs(&finder, abandoned_run_grace()?).await?;
     let mut inputs = hash_inputs(&args.path)?;
     for extra in reader.extra_inputs(&args.path) {
         inputs.extend(hash_inputs(&extra)?);
@@ -155,6 +158,15 @@ pub(crate) async fn import_dataset(
     }
 
     let run = store.start_run(&new_run).await?;
+    // Held until the run is finished: while it is, no other import takes this run for abandoned.
+    let liveness = match store.hold_run(run, &finder).await {
+        Ok(liveness) => liveness,
+        Err(error) => {
+            let message = format!("cannot take the run's liveness lock: {error}");
+            store.fail_run(run, &message, &[]).await?;
+            return Err(anyhow!(message).context(format!("import run {run} failed")));
+        }
+    };
     info!(run = %run, source = %args.source, path = %args.path.display(), "Import started.");
 
     let path = args.path.clone();
@@ -184,6 +196,8 @@ pub(crate) async fn import_dataset(
         }
     };
 
+    // The run is finished (in the load's transaction): its lock has nothing left to prove.
+    liveness.release().await?;
     let dataset_version_id = outcome.dataset_version();
     let (status, dataset_version, counts, message) = match outcome {
         LoadOutcome::Loaded { dataset_version, version_number, counts } => (
@@ -218,6 +232,20 @@ pub(crate) async fn import_dataset(
         diagnostics: Some(output.diagnostics),
         reused_run: None,
     })
+}
+
+/// How old a `running` import run must be before an import may take it for abandoned when nobody holds its
+/// liveness lock (a run takes its lock a few milliseconds after its row is committed): 60 s, or
+/// `ECOREF_ABANDONED_RUN_GRACE_SECS`.
+fn abandoned_run_grace() -> Result<Duration> {
+    match std::env::var("ECOREF_ABANDONED_RUN_GRACE_SECS") {
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| anyhow!("ECOREF_ABANDONED_RUN_GRACE_SECS must be a number of seconds, not {text:?}")),
+        Err(_) => Ok(Duration::from_secs(60)),
+    }
 }
 
 fn print_report(report: &ImportReport, json: bool) -> Result<()> {

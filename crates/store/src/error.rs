@@ -89,7 +89,9 @@ pub enum Error {
     ApiTokenNotFound(String),
     #[error("the API token with {0} is already revoked")]
     ApiTokenRevoked(String),
-    #[error("cannot use the pipeline lock file {path}")]
+    #[error("cannot take the liveness lock of import run {run}: {detail}")]
+    RunLock { run: crate::RunId, detail: String },
+    #[error("cannot use the lock file {path}")]
     LockFile {
         path: PathBuf,
         #[source]

@@ -18,6 +18,7 @@
 mod diff;
 mod error;
 mod links;
+mod liveness;
 mod pg;
 mod pipeline;
 mod release;
@@ -36,6 +37,7 @@ pub use links::{
     FlowMappingSetId, FlowMappingSetSummary, LinkSetId, LinkSetSummary, NewFlowMappingSet, NewLinkSet, SaveOutcome,
     StoredFlowMappingSet, StoredLinkSet, flow_mapping_set_inputs_key, link_set_inputs_key,
 };
+pub use liveness::RunLiveness;
 pub use pipeline::{NewPipelineRun, PipelineLock, PipelineRunId, PipelineRunStatus, PipelineRunSummary};
 pub use release::{
     DiffTarget, IdMigration, MethodContent, MethodVersionId, MethodVersionSummary, NewMethodVersion, NewRelease,

@@ -43,7 +43,7 @@ mod support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use support::{Db, TIANGONG, broken_zip, count_entity_rows, ecoref, repo_root};
+use support::{Db, TIANGONG, broken_zip, count_entity_rows, ecoref, ecoref_with_env, repo_root};
 
 async fn check_import_reimport_and_inspect(db: &Db) {
     let first = ecoref(db, &["import", "ilcd", TIANGONG, "--source", "tiangong", "--json"]);
@@ -166,7 +166,7 @@ async fn check_hostile_inputs(db: &Db) {
 /// A failure injected after half the rows leaves the database as it was, and the run is recorded as failed.
 async fn check_injected_failure(db: &Db) {
     let before = count_entity_rows(db).await;
-    let failed = support::ecoref_with_env(
+    let failed = ecoref_with_env(
         db,
         &["import", "ilcd", TIANGONG, "--source", "tiangong"],
         &[("ECOREF_FAULT", "fail_after_rows=1500")],
@@ -185,10 +185,30 @@ async fn check_killed_import(db: &Db) {
     assert_eq!(count_entity_rows(db).await, before, "a killed import left rows behind");
     let runs: Value = serde_json::from_str(&ecoref(db, &["runs", "--json"]).stdout).expect("json");
     assert_eq!(runs[0]["status"], "running", "{}", runs[0]);
+    let killed = runs[0]["id"].as_i64().expect("run id");
 
-    let after = ecoref(db, &["import", "ilcd", TIANGONG, "--source", "tiangong"]);
+    // Within the grace (60 s by default) the next import leaves it alone: it might be an import just starting.
+    let other = repo_root().join("tests/fixtures/ecobalyse/processes.json");
+    let again = ecoref(db, &["import", "ecobalyse", other.to_str().expect("utf-8 path"), "--source", "other"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let status_of = |id: i64| {
+        let runs: Value = serde_json::from_str(&ecoref(db, &["runs", "--json"]).stdout).expect("json");
+        runs.as_array().expect("runs").iter().find(|r| r["id"] == id).expect("run listed").clone()
+    };
+    assert_eq!(status_of(killed)["status"], "running");
+
+    // Past it, the next import finds that no process holds the run's liveness lock and closes it as abandoned.
+    let after = ecoref_with_env(
+        db,
+        &["import", "ilcd", TIANGONG, "--source", "tiangong"],
+        &[("ECOREF_ABANDONED_RUN_GRACE_SECS", "0")],
+    );
     assert_eq!(after.code, 0, "{}", after.stderr);
     assert!(after.stdout.contains("succeeded"), "{}", after.stdout);
+    let closed = status_of(killed);
+    assert_eq!(closed["status"], "failed", "{closed}");
+    let error = closed["error"].as_str().unwrap_or_default();
+    assert!(error.contains("abandoned") && error.contains("ecoref import ilcd --source tiangong"), "{error}");
     let rows: BTreeMap<String, i64> = count_entity_rows(db).await;
     assert!(rows.values().sum::<i64>() > 1000, "{rows:?}");
 }
@@ -263,7 +283,7 @@ on_both_backends!({
     #[test]
     fn logs_are_json_lines_when_not_on_a_terminal() {
         let db = Db::sqlite();
-        let out = support::ecoref_with_env(&db, &["-v", "import", "ilcd", TIANGONG, "--source", "t"], &[]);
+        let out = ecoref_with_env(&db, &["-v", "import", "ilcd", TIANGONG, "--source", "t"], &[]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let lines: Vec<Value> = out
             .stderr

@@ -331,3 +331,24 @@ pub(crate) async fn check_load_process(store: &Store) {
     assert_eq!(detail.exchanges[3].flow_name, None);
     assert_eq!(detail.process.lcia_results.len(), 1);
 }
+
+pub(crate) async fn check_abandoned_runs(store: &Store) {
+    // A run that holds its liveness lock is alive, whatever its age.
+    let alive = store.start_run(&new_run("alive", &"ab".repeat(32))).await.unwrap();
+    let liveness = store.hold_run(alive, "check alive").await.unwrap();
+    // A run without it (its process was killed) is abandoned, once older than the grace.
+    let dead = store.start_run(&new_run("dead", &"cd".repeat(32))).await.unwrap();
+    assert!(store.fail_abandoned_runs("finder", Duration::from_secs(3600)).await.unwrap().is_empty(), "grace");
+    assert_eq!(store.fail_abandoned_runs("test finder", Duration::ZERO).await.unwrap(), vec![dead]);
+    let runs = store.list_runs(10).await.unwrap();
+    let run = |id| runs.iter().find(|r| r.id == id).unwrap().clone();
+    assert_eq!(run(alive).status, "running");
+    assert_eq!(run(dead).status, "failed");
+    let error = run(dead).error.unwrap_or_default();
+    assert!(error.contains("abandoned") && error.contains("test finder"), "{error}");
+    assert!(matches!(store.hold_run(alive, "twice").await, Err(Error::RunLock { .. })), "one holder at a time");
+    // Its process ended: abandoned too; a finished run is never touched again.
+    liveness.release().await.unwrap();
+    assert_eq!(store.fail_abandoned_runs("finder", Duration::ZERO).await.unwrap(), vec![alive]);
+    assert!(store.fail_abandoned_runs("finder", Duration::ZERO).await.unwrap().is_empty());
+}

@@ -20,6 +20,7 @@ macro_rules! shared_checks {
             check_release_lifecycle,
             check_tags,
             check_diff_of_dataset_versions,
+            check_abandoned_runs,
         );
 
         mod tokens {

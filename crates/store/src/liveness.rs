@@ -1,0 +1,202 @@
+//! Liveness of import runs. A running import holds a lock of its own for as long as it runs: a PostgreSQL session
+//! advisory lock keyed by its run id, or an exclusive OS lock on `<database>.run-<id>.lock` next to the SQLite
+//! database. Both die with the process, so a run still `running` whose lock nobody holds ended without finishing
+//! (killed, crashed, power lost); [`Store::fail_abandoned_runs`] marks such runs failed.
+//!
+//! A run takes its lock right after its row is committed; runs younger than the caller's grace are left alone,
+//! so a run caught between the two is never taken for dead.
+
+use crate::error::Context;
+use crate::{Dialect, Error, Result, RunId, Store, with_pool};
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Connection};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// First key of the two-key advisory locks of import runs (ASCII "erf1"); the second is the run id.
+const RUN_LOCK_CLASS: i32 = 0x6572_6631;
+
+/// The lock a running import holds: dropping it (or the process ending) releases it.
+#[derive(Debug)]
+pub struct RunLiveness {
+    held: Held,
+}
+
+#[derive(Debug)]
+enum Held {
+    /// The connection holding the session advisory lock: closing it releases the lock.
+    Postgres(PgConnection),
+    /// The locked file, removed when the run ends.
+    File { file: File, path: PathBuf },
+    /// An in-memory database belongs to this process alone.
+    Memory,
+}
+
+impl RunLiveness {
+    /// Releases the lock now (dropping it does too, but a dropped PostgreSQL connection lets the server notice
+    /// later).
+    pub async fn release(mut self) -> Result<()> {
+        if let Held::Postgres(conn) = std::mem::replace(&mut self.held, Held::Memory) {
+            conn.close().await.doing(|| "close the run lock's connection".to_owned())?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RunLiveness {
+    fn drop(&mut self) {
+        if let Held::File { file, path } = &self.held {
+            // Best effort: a file left behind is only a file (a checker finds it unlocked and removes it).
+            let _ = file.unlock();
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The lock file of run `run` of the SQLite database at `database`.
+fn run_lock_path(database: &Path, run: RunId) -> PathBuf {
+    let mut name = database.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".run-{run}.lock"));
+    database.with_file_name(name)
+}
+
+/// The second advisory-lock key of a run (ids beyond 2³¹ wrap; two runs so far apart are never both running).
+fn run_key(run: RunId) -> i32 {
+    run.0 as i32
+}
+
+impl Store {
+    /// Takes the liveness lock of `run` (just started by [`Store::start_run`]); hold it until the run is finished.
+    /// `holder` is written into the lock (the PostgreSQL `application_name`, the SQLite lock file).
+    pub async fn hold_run(&self, run: RunId, holder: &str) -> Result<RunLiveness> {
+        match self {
+            Store::Postgres(pool) => {
+                // A connection of its own, out of the pool: a session lock must not come back to the pool with it.
+                let conn = pool.acquire().await.doing(|| "open a connection for the run lock".to_owned())?;
+                let mut conn = conn.detach();
+                let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+                    .bind(RUN_LOCK_CLASS)
+                    .bind(run_key(run))
+                    .fetch_one(&mut conn)
+                    .await
+                    .doing(|| format!("take the lock of import run {run}"))?;
+                if !locked {
+                    let _ = conn.close().await;
+                    return Err(Error::RunLock { run, detail: "another session holds it".to_owned() });
+                }
+                sqlx::query("SELECT set_config('application_name', $1, false)")
+                    .bind(holder.chars().take(60).collect::<String>())
+                    .execute(&mut conn)
+                    .await
+                    .doing(|| "name the run lock's connection".to_owned())?;
+                Ok(RunLiveness { held: Held::Postgres(conn) })
+            }
+            Store::Sqlite(pool) => {
+                let options = pool.connect_options();
+                let database = options.get_filename();
+                if database.as_os_str().is_empty() || database == Path::new(":memory:") {
+                    return Ok(RunLiveness { held: Held::Memory });
+                }
+                let path = run_lock_path(database, run);
+                let lock_error = |source| Error::LockFile { path: path.clone(), source };
+                let mut file =
+                    OpenOptions::new().write(true).create(true).truncate(true).open(&path).map_err(lock_error)?;
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(TryLockError::WouldBlock) => {
+                        return Err(Error::RunLock {
+                            run,
+                            detail: format!("another process holds {}", path.display()),
+                        });
+                    }
+                    Err(TryLockError::Error(source)) => return Err(lock_error(source)),
+                }
+                file.write_all(holder.as_bytes()).and_then(|()| file.flush()).map_err(lock_error)?;
+                Ok(RunLiveness { held: Held::File { file, path } })
+            }
+        }
+    }
+
+    /// Marks `failed` every import run still `running`, started more than `grace` ago, whose liveness lock
+    /// nobody holds ([`Store::hold_run`]): it ended without finishing. `finder` is named in the error. Returns
+    /// the runs so marked.
+    pub async fn fail_abandoned_runs(&self, finder: &str, grace: Duration) -> Result<Vec<RunId>> {
+        let candidates: Vec<i64> = with_pool!(self, |pool, dialect| {
+            let age = match dialect {
+                Dialect::Postgres => "EXTRACT(EPOCH FROM (clock_timestamp() - started_at))::float8",
+                Dialect::Sqlite => "(julianday('now') - julianday(started_at)) * 86400.0",
+            };
+            let sql = format!("SELECT id FROM import_run WHERE status = 'running' AND {age} > $1 ORDER BY id");
+            sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(grace.as_secs_f64())
+                .fetch_all(pool)
+                .await
+                .doing(|| "read running import runs".to_owned())?
+        });
+        let error = format!(
+            "abandoned: the import ended without finishing (process killed or crashed); found by {}",
+            finder.chars().take(200).collect::<String>()
+        );
+        let mut failed = Vec::new();
+        for id in candidates {
+            let run = RunId(id);
+            if self.run_is_alive(run).await? {
+                continue;
+            }
+            match self.fail_run(run, &error, &[]).await {
+                Ok(()) => {
+                    tracing::warn!(run = id, "Import run found abandoned (running without its lock): marked failed.");
+                    failed.push(run);
+                }
+                // It finished between the two reads: nothing to do.
+                Err(Error::RunNotRunning { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(failed)
+    }
+
+    /// Whether some process holds the liveness lock of `run`.
+    async fn run_is_alive(&self, run: RunId) -> Result<bool> {
+        match self {
+            Store::Postgres(pool) => {
+                let held: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 \
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                     AND classid::bigint = $1 AND objid::bigint = $2)",
+                )
+                .bind(i64::from(RUN_LOCK_CLASS))
+                .bind(i64::from(run_key(run) as u32))
+                .fetch_one(pool)
+                .await
+                .doing(|| format!("read the lock of import run {run}"))?;
+                Ok(held)
+            }
+            Store::Sqlite(pool) => {
+                let options = pool.connect_options();
+                let database = options.get_filename();
+                if database.as_os_str().is_empty() || database == Path::new(":memory:") {
+                    // Only this process sees an in-memory database: its running runs are its own, alive.
+                    return Ok(true);
+                }
+                let path = run_lock_path(database, run);
+                let file = match OpenOptions::new().write(true).open(&path) {
+                    Ok(file) => file,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                    Err(source) => return Err(Error::LockFile { path, source }),
+                };
+                match file.try_lock() {
+                    Ok(()) => {
+                        let _ = file.unlock();
+                        let _ = std::fs::remove_file(&path);
+                        Ok(false)
+                    }
+                    Err(TryLockError::WouldBlock) => Ok(true),
+                    Err(TryLockError::Error(source)) => Err(Error::LockFile { path, source }),
+                }
+            }
+        }
+    }
+}
