@@ -44,11 +44,7 @@ pub struct SnapshotDataset {
 impl SnapshotDataset {
     /// Splits a whole dataset's exchanges off into cells.
     pub fn new(label: impl Into<String>, mut dataset: Dataset) -> Self {
-        let exchanges = dataset
-            .processes
-            .iter_mut()
-            .map(|p| std::mem::take(&mut p.exchanges).iter().map(ExchangeCells::of).collect())
-            .collect();
+        let exchanges = ExchangeCells::take_from(&mut dataset);
         Self { label: label.into(), dataset, exchanges }
     }
 

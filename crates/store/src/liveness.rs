@@ -57,9 +57,7 @@ impl Drop for RunLiveness {
 
 /// The lock file of run `run` of the SQLite database at `database`.
 fn run_lock_path(database: &Path, run: RunId) -> PathBuf {
-    let mut name = database.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".run-{run}.lock"));
-    database.with_file_name(name)
+    crate::sqlite::sibling_file(database, &format!(".run-{run}.lock"))
 }
 
 /// The second advisory-lock key of a run (ids beyond 2³¹ wrap; two runs so far apart are never both running).
@@ -94,12 +92,10 @@ impl Store {
                 Ok(RunLiveness { held: Held::Postgres(conn) })
             }
             Store::Sqlite(pool) => {
-                let options = pool.connect_options();
-                let database = options.get_filename();
-                if database.as_os_str().is_empty() || database == Path::new(":memory:") {
+                let Some(database) = crate::sqlite::database_file(pool) else {
                     return Ok(RunLiveness { held: Held::Memory });
-                }
-                let path = run_lock_path(database, run);
+                };
+                let path = run_lock_path(&database, run);
                 let lock_error = |source| Error::LockFile { path: path.clone(), source };
                 let mut file =
                     OpenOptions::new().write(true).create(true).truncate(true).open(&path).map_err(lock_error)?;
@@ -175,13 +171,11 @@ impl Store {
                 Ok(held)
             }
             Store::Sqlite(pool) => {
-                let options = pool.connect_options();
-                let database = options.get_filename();
-                if database.as_os_str().is_empty() || database == Path::new(":memory:") {
+                let Some(database) = crate::sqlite::database_file(pool) else {
                     // Only this process sees an in-memory database: its running runs are its own, alive.
                     return Ok(true);
-                }
-                let path = run_lock_path(database, run);
+                };
+                let path = run_lock_path(&database, run);
                 let file = match OpenOptions::new().write(true).open(&path) {
                     Ok(file) => file,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),

@@ -273,13 +273,10 @@ impl Store {
                 Ok(Some(PipelineLock { held: Held::Postgres(conn) }))
             }
             Store::Sqlite(pool) => {
-                let options = pool.connect_options();
-                let database = options.get_filename();
-                if database.as_os_str().is_empty() || database == Path::new(":memory:") {
-                    // An in-memory database belongs to this process alone.
+                let Some(database) = crate::sqlite::database_file(pool) else {
                     return Ok(Some(PipelineLock { held: Held::Memory }));
-                }
-                let path = lock_file_path(database);
+                };
+                let path = lock_file_path(&database);
                 let lock_error = |source| Error::LockFile { path: path.clone(), source };
                 let mut file = OpenOptions::new()
                     .read(true)
@@ -320,8 +317,8 @@ impl Store {
                 Ok(holder.filter(|h| !h.is_empty()))
             }
             Store::Sqlite(pool) => {
-                let options = pool.connect_options();
-                let path = lock_file_path(options.get_filename());
+                let Some(database) = crate::sqlite::database_file(pool) else { return Ok(None) };
+                let path = lock_file_path(&database);
                 let mut text = String::new();
                 match File::open(&path) {
                     Ok(mut file) => {
@@ -337,9 +334,7 @@ impl Store {
 
 /// `<database>.pipeline.lock`, next to the SQLite database file.
 fn lock_file_path(database: &Path) -> PathBuf {
-    let mut name = database.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".pipeline.lock");
-    database.with_file_name(name)
+    crate::sqlite::sibling_file(database, ".pipeline.lock")
 }
 
 /// The database's pipeline lock, held until [`PipelineLock::release`] or until the process ends (dropping it

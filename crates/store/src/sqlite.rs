@@ -6,7 +6,7 @@ use crate::rows::{Cell, CellRows, EntityRows, Rows, next_row_unit};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, SqlitePool};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../sql/sqlite");
@@ -50,6 +50,20 @@ pub(crate) async fn connect(url: &str) -> Result<SqlitePool> {
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT);
     SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(connect_error)
+}
+
+/// The file of a pool's database; `None` for an in-memory one (which belongs to this process alone).
+pub(crate) fn database_file(pool: &SqlitePool) -> Option<PathBuf> {
+    let options = pool.connect_options();
+    let database = options.get_filename();
+    (!database.as_os_str().is_empty() && database != Path::new(":memory:")).then(|| database.to_path_buf())
+}
+
+/// `<database file name><suffix>` next to the database file (the lock files).
+pub(crate) fn sibling_file(database: &Path, suffix: &str) -> PathBuf {
+    let mut name = database.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(suffix);
+    database.with_file_name(name)
 }
 
 pub(crate) async fn migrate(pool: &SqlitePool) -> Result<()> {

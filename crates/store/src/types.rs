@@ -221,6 +221,13 @@ pub struct ExchangeCells {
 }
 
 impl ExchangeCells {
+    /// Takes every process's exchanges out of `dataset` as cells, one list per process in process order (the
+    /// shape of [`crate::Store::read_exchange_cells`]).
+    pub fn take_from(dataset: &mut ecoref_model::Dataset) -> Vec<Vec<ExchangeCells>> {
+        let take = |p: &mut Process| std::mem::take(&mut p.exchanges).iter().map(ExchangeCells::of).collect();
+        dataset.processes.iter_mut().map(take).collect()
+    }
+
     /// The cells the store would give back for `exchange`.
     pub fn of(exchange: &Exchange) -> Self {
         Self {

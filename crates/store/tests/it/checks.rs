@@ -138,11 +138,7 @@ pub(crate) async fn check_round_trip(store: &Store) {
         // The lean reading: processes without exchanges, and the exchanges' plain columns, in the same order.
         let dv = outcome.dataset_version();
         let mut without = dataset.clone();
-        let expected: Vec<Vec<ExchangeCells>> = without
-            .processes
-            .iter_mut()
-            .map(|p| std::mem::take(&mut p.exchanges).iter().map(ExchangeCells::of).collect())
-            .collect();
+        let expected = ExchangeCells::take_from(&mut without);
         assert!(expected.iter().map(Vec::len).sum::<usize>() > 0, "{source}: the fixture has exchanges");
         assert_eq!(store.load_dataset_without_exchanges(dv).await.unwrap(), without, "{source}: without exchanges");
         assert_eq!(store.read_exchange_cells(dv).await.unwrap(), expected, "{source}: exchange cells");
