@@ -115,7 +115,7 @@ impl Store {
         }
     }
 
-    /// Marks `failed` every import run still `running`, started more than `grace` ago, whose liveness lock
+    /// Marks `failed` every import run still `running`, started at least `grace` ago, whose liveness lock
     /// nobody holds ([`Store::hold_run`]): it ended without finishing. `finder` is named in the error. Returns
     /// the runs so marked.
     pub async fn fail_abandoned_runs(&self, finder: &str, grace: Duration) -> Result<Vec<RunId>> {
@@ -124,7 +124,8 @@ impl Store {
                 Dialect::Postgres => "EXTRACT(EPOCH FROM (clock_timestamp() - started_at))::float8",
                 Dialect::Sqlite => "(julianday('now') - julianday(started_at)) * 86400.0",
             };
-            let sql = format!("SELECT id FROM import_run WHERE status = 'running' AND {age} > $1 ORDER BY id");
+            // `>=`: with no grace, a run started within the same millisecond is a candidate too.
+            let sql = format!("SELECT id FROM import_run WHERE status = 'running' AND {age} >= $1 ORDER BY id");
             sqlx::query_scalar(AssertSqlSafe(sql))
                 .bind(grace.as_secs_f64())
                 .fetch_all(pool)

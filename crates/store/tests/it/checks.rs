@@ -335,6 +335,8 @@ pub(crate) async fn check_abandoned_runs(store: &Store) {
     // A run without it (its process was killed) is abandoned, once older than the grace.
     let dead = store.start_run(&new_run("dead", &"cd".repeat(32))).await.unwrap();
     assert!(store.fail_abandoned_runs("finder", Duration::from_secs(3600)).await.unwrap().is_empty(), "grace");
+    // Start times have millisecond precision (SQLite rounds them): let the runs be measurably old.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(store.fail_abandoned_runs("test finder", Duration::ZERO).await.unwrap(), vec![dead]);
     let runs = store.list_runs(10).await.unwrap();
     let run = |id| runs.iter().find(|r| r.id == id).unwrap().clone();
