@@ -23,6 +23,7 @@ mod pg;
 mod pipeline;
 mod release;
 mod rows;
+mod session_lock;
 mod sqlite;
 mod tokens;
 mod types;

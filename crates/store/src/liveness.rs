@@ -7,11 +7,10 @@
 //! so a run caught between the two is never taken for dead.
 
 use crate::error::Context;
+use crate::session_lock::{self, AdvisoryKey, Held};
 use crate::{Dialect, Error, Result, RunId, Store, with_pool};
-use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection};
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::Write;
+use std::fs::{OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,16 +21,6 @@ const RUN_LOCK_CLASS: i32 = 0x6572_6631;
 #[derive(Debug)]
 pub struct RunLiveness {
     held: Held,
-}
-
-#[derive(Debug)]
-enum Held {
-    /// The connection holding the session advisory lock: closing it releases the lock.
-    Postgres(PgConnection),
-    /// The locked file, removed when the run ends.
-    File { file: File, path: PathBuf },
-    /// An in-memory database belongs to this process alone.
-    Memory,
 }
 
 impl RunLiveness {
@@ -71,46 +60,22 @@ impl Store {
     pub async fn hold_run(&self, run: RunId, holder: &str) -> Result<RunLiveness> {
         match self {
             Store::Postgres(pool) => {
-                // A connection of its own, out of the pool: a session lock must not come back to the pool with it.
-                let conn = pool.acquire().await.doing(|| "open a connection for the run lock".to_owned())?;
-                let mut conn = conn.detach();
-                let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-                    .bind(RUN_LOCK_CLASS)
-                    .bind(run_key(run))
-                    .fetch_one(&mut conn)
-                    .await
-                    .doing(|| format!("take the lock of import run {run}"))?;
-                if !locked {
-                    let _ = conn.close().await;
-                    return Err(Error::RunLock { run, detail: "another session holds it".to_owned() });
+                let key = AdvisoryKey::Two(RUN_LOCK_CLASS, run_key(run));
+                match session_lock::try_advisory(pool, key, holder, &format!("the lock of import run {run}")).await? {
+                    Some(conn) => Ok(RunLiveness { held: Held::Postgres(conn) }),
+                    None => Err(Error::RunLock { run, detail: "another session holds it".to_owned() }),
                 }
-                sqlx::query("SELECT set_config('application_name', $1, false)")
-                    .bind(holder.chars().take(60).collect::<String>())
-                    .execute(&mut conn)
-                    .await
-                    .doing(|| "name the run lock's connection".to_owned())?;
-                Ok(RunLiveness { held: Held::Postgres(conn) })
             }
             Store::Sqlite(pool) => {
                 let Some(database) = crate::sqlite::database_file(pool) else {
                     return Ok(RunLiveness { held: Held::Memory });
                 };
                 let path = run_lock_path(&database, run);
-                let lock_error = |source| Error::LockFile { path: path.clone(), source };
-                let mut file =
-                    OpenOptions::new().write(true).create(true).truncate(true).open(&path).map_err(lock_error)?;
-                match file.try_lock() {
-                    Ok(()) => {}
-                    Err(TryLockError::WouldBlock) => {
-                        return Err(Error::RunLock {
-                            run,
-                            detail: format!("another process holds {}", path.display()),
-                        });
-                    }
-                    Err(TryLockError::Error(source)) => return Err(lock_error(source)),
+                match session_lock::try_lock_file(&path, holder)? {
+                    // The file goes when the run ends (see Drop).
+                    Some(file) => Ok(RunLiveness { held: Held::File { file, path } }),
+                    None => Err(Error::RunLock { run, detail: format!("another process holds {}", path.display()) }),
                 }
-                file.write_all(holder.as_bytes()).and_then(|()| file.flush()).map_err(lock_error)?;
-                Ok(RunLiveness { held: Held::File { file, path } })
             }
         }
     }
@@ -159,16 +124,9 @@ impl Store {
     async fn run_is_alive(&self, run: RunId) -> Result<bool> {
         match self {
             Store::Postgres(pool) => {
-                let held: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 \
-                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-                     AND classid::bigint = $1 AND objid::bigint = $2)",
-                )
-                .bind(i64::from(RUN_LOCK_CLASS))
-                .bind(i64::from(run_key(run) as u32))
-                .fetch_one(pool)
-                .await
-                .doing(|| format!("read the lock of import run {run}"))?;
+                let key = AdvisoryKey::Two(RUN_LOCK_CLASS, run_key(run));
+                let what = format!("the lock of import run {run}");
+                let held = session_lock::advisory_holder(pool, key, &what).await?.is_some();
                 Ok(held)
             }
             Store::Sqlite(pool) => {

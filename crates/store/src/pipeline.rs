@@ -9,13 +9,13 @@
 //!   killed run never leaves a stale lock behind.
 
 use crate::error::Context;
+use crate::session_lock::{self, AdvisoryKey, Held};
 use crate::{Dialect, Error, Result, Store, with_pool};
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection};
 use std::fmt;
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Key of the session advisory lock a pipeline run holds for its whole duration (ASCII "ecoref" and a 2; loads
@@ -254,46 +254,17 @@ impl Store {
     pub async fn try_lock_pipeline(&self, holder: &str) -> Result<Option<PipelineLock>> {
         match self {
             Store::Postgres(pool) => {
-                // A connection of its own, out of the pool: a session lock must not come back to the pool with it.
-                let mut conn = pool.acquire().await.doing(|| "open a connection for the pipeline lock".to_owned())?;
-                let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                    .bind(PIPELINE_LOCK_KEY)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .doing(|| "take the pipeline lock".to_owned())?;
-                if !locked {
-                    return Ok(None);
-                }
-                let mut conn = conn.detach();
-                sqlx::query("SELECT set_config('application_name', $1, false)")
-                    .bind(holder.chars().take(60).collect::<String>())
-                    .execute(&mut conn)
-                    .await
-                    .doing(|| "name the pipeline lock's connection".to_owned())?;
-                Ok(Some(PipelineLock { held: Held::Postgres(conn) }))
+                let key = AdvisoryKey::One(PIPELINE_LOCK_KEY);
+                let conn = session_lock::try_advisory(pool, key, holder, "the pipeline lock").await?;
+                Ok(conn.map(|conn| PipelineLock { held: Held::Postgres(conn) }))
             }
             Store::Sqlite(pool) => {
                 let Some(database) = crate::sqlite::database_file(pool) else {
                     return Ok(Some(PipelineLock { held: Held::Memory }));
                 };
                 let path = lock_file_path(&database);
-                let lock_error = |source| Error::LockFile { path: path.clone(), source };
-                let mut file = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(&path)
-                    .map_err(lock_error)?;
-                match file.try_lock() {
-                    Ok(()) => {}
-                    Err(TryLockError::WouldBlock) => return Ok(None),
-                    Err(TryLockError::Error(source)) => return Err(lock_error(source)),
-                }
-                file.set_len(0).map_err(lock_error)?;
-                file.seek(SeekFrom::Start(0)).map_err(lock_error)?;
-                file.write_all(holder.as_bytes()).and_then(|()| file.flush()).map_err(lock_error)?;
-                Ok(Some(PipelineLock { held: Held::File { file, path } }))
+                let file = session_lock::try_lock_file(&path, holder)?;
+                Ok(file.map(|file| PipelineLock { held: Held::File { file, path } }))
             }
         }
     }
@@ -303,17 +274,8 @@ impl Store {
     pub async fn pipeline_lock_holder(&self) -> Result<Option<String>> {
         match self {
             Store::Postgres(pool) => {
-                let holder: Option<String> = sqlx::query_scalar(
-                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
-                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-                     AND l.classid::bigint = $1 AND l.objid::bigint = $2 LIMIT 1",
-                )
-                .bind(PIPELINE_LOCK_KEY >> 32)
-                .bind(PIPELINE_LOCK_KEY & 0xffff_ffff)
-                .fetch_optional(pool)
-                .await
-                .doing(|| "read who holds the pipeline lock".to_owned())?;
+                let key = AdvisoryKey::One(PIPELINE_LOCK_KEY);
+                let holder = session_lock::advisory_holder(pool, key, "the pipeline lock").await?;
                 Ok(holder.filter(|h| !h.is_empty()))
             }
             Store::Sqlite(pool) => {
@@ -342,18 +304,6 @@ fn lock_file_path(database: &Path) -> PathBuf {
 #[derive(Debug)]
 pub struct PipelineLock {
     held: Held,
-}
-
-#[derive(Debug)]
-enum Held {
-    /// The connection holding the session advisory lock: closing it releases the lock.
-    Postgres(PgConnection),
-    /// The lock file, locked exclusively: closing it releases the lock.
-    File {
-        file: File,
-        path: PathBuf,
-    },
-    Memory,
 }
 
 impl PipelineLock {
