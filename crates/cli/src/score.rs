@@ -138,7 +138,6 @@ fn format_value(value: f64) -> String {
 pub(crate) async fn impacts(args: &ImpactsArgs, database_url: &str) -> Result<Outcome> {
     let dir = snapshot_dir(&args.release, database_url).await?;
     let release = open(&dir)?;
-    let batch = ecoref_score::impacts_wide_batch(&release)?;
     // Every result names its release and snapshot and hashes its numbers: Parquet carries them as file metadata,
     // a CSV file in a `<file>.provenance.json` beside it, and stderr always says them.
     let result_sha256 = ecoref_score::impacts_export_hash(&release);
@@ -148,10 +147,11 @@ pub(crate) async fn impacts(args: &ImpactsArgs, database_url: &str) -> Result<Ou
         ("ecoref.result_sha256", result_sha256.as_str()),
         ("ecoref.result_sha256_of", ecoref_score::IMPACTS_EXPORT_HASH_OF),
     ];
-    let shape = format!("{} processes × {} indicators", batch.num_rows(), release.indicators().len());
+    let shape = format!("{} processes × {} indicators", release.processes().len(), release.indicators().len());
     match &args.out {
         Some(path) if path.extension().and_then(|e| e.to_str()) == Some("parquet") => {
             let name = path.display().to_string();
+            let batch = ecoref_score::impacts_wide_batch(&release)?;
             let bytes = ecoref_snapshot::encode_parquet(&name, &batch, &provenance)?;
             std::fs::write(path, bytes).with_context(|| format!("cannot write {name}"))?;
             eprintln!("{shape} written to {name}");
