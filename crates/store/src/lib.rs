@@ -529,7 +529,7 @@ impl Store {
         let inputs_hash = run.inputs_hash();
         let options_hash = run.options_hash();
         let idempotency_key = run.idempotency_key();
-        with_pool!(self, |pool, dialect| {
+        with_pool!(self, |pool, dialect, write_rows| {
             let mut tx = pool.begin_with(dialect.begin_write()).await.doing(|| "begin a transaction".to_owned())?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO import_run (source_name, pipeline, reader_name, reader_version, options, options_hash, \
@@ -546,22 +546,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .doing(|| "insert into import_run".to_owned())?;
-            for (seq, input) in run.inputs.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO import_input (run_id, seq, name, sha256, size_bytes, url, licence) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(id)
-                .bind(seq as i64)
-                .bind(&input.name)
-                .bind(&input.sha256)
-                .bind(i64::try_from(input.size_bytes).unwrap_or(i64::MAX))
-                .bind(&input.url)
-                .bind(&input.licence_class)
-                .execute(&mut *tx)
-                .await
-                .doing(|| "insert into import_input".to_owned())?;
-            }
+            let mut no_fault = FaultPlan::none();
+            write_rows(
+                &mut tx,
+                "import_input",
+                &rows::INPUT_COLUMNS.map(String::from),
+                rows::input_rows(id, &run.inputs),
+                &mut no_fault,
+            )
+            .await?;
             tx.commit().await.doing(|| "commit the new import run".to_owned())?;
             tracing::info!(run = id, source = %run.source_name, "Import run started.");
             Ok(RunId(id))

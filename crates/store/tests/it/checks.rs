@@ -5,7 +5,7 @@ pub(crate) use crate::release_checks::{
 };
 use crate::support::{amount_bits, awkward_dataset, execute_raw, new_run, read_fixture};
 use ecoref_model::{Counts, Dataset, Diagnostic};
-use ecoref_store::{Error, ExchangeCells, LoadOptions, LoadOutcome, Store};
+use ecoref_store::{Error, ExchangeCells, InputFile, LoadOptions, LoadOutcome, NewRun, Store};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -349,4 +349,29 @@ pub(crate) async fn check_abandoned_runs(store: &Store) {
     liveness.release().await.unwrap();
     assert_eq!(store.fail_abandoned_runs("finder", Duration::ZERO).await.unwrap(), vec![alive]);
     assert!(store.fail_abandoned_runs("finder", Duration::ZERO).await.unwrap().is_empty());
+}
+
+/// A release directory's run records one input per file (ecoinvent: 25,000), written in bulk: several batches on
+/// both backends, read back in order with every field, and the idempotency key of the same inputs finds the run.
+pub(crate) async fn check_many_inputs(store: &Store) {
+    let mut run_spec = new_run("many", "cd".repeat(32).as_str());
+    run_spec.inputs = (0..2_345u64)
+        .map(|i| InputFile {
+            name: format!("datasets/{i:05}_x.spold"),
+            sha256: format!("{i:064x}"),
+            size_bytes: 1_000 + i,
+            url: (i % 3 == 0).then(|| format!("https://example.org/{i}")),
+            licence_class: (i % 2 == 0).then(|| "restricted".to_owned()),
+        })
+        .collect();
+    let run = store.start_run(&run_spec).await.unwrap();
+    let summary = store.find_run(run).await.unwrap().expect("the run is recorded");
+    assert_eq!(summary.inputs, run_spec.inputs);
+    assert_eq!(summary.status, "running");
+
+    let huge = InputFile { size_bytes: u64::MAX, ..run_spec.inputs[0].clone() };
+    let refused = NewRun { inputs: vec![huge], ..run_spec.clone() };
+    let error = store.start_run(&refused).await.unwrap_err().to_string();
+    assert!(error.contains("datasets/00000_x.spold") && error.contains("does not fit"), "{error}");
+    assert_eq!(store.list_runs(10).await.unwrap().len(), 1, "a refused run leaves no row");
 }

@@ -21,6 +21,7 @@ macro_rules! shared_checks {
             check_tags,
             check_diff_of_dataset_versions,
             check_abandoned_runs,
+            check_many_inputs,
         );
 
         mod tokens {
