@@ -11,8 +11,9 @@
 //! A record is one value. Each value starts with a tag byte:
 //! `0` null (`None`, `()`), `1` false, `2` true, `3` f64 (8 bytes little-endian), `4` unsigned integer (LEB128),
 //! `5` negative integer (LEB128 of `-1 - n`), `6` string (LEB128 length, UTF-8 bytes), `7` reference to an earlier
-//! string of the record (LEB128 index), `8` sequence (LEB128 count, values), `9` map (LEB128 count, key/value
-//! pairs; keys are strings). Structs are maps in declaration order, unit variants strings, other variants a map of
+//! string of the record (LEB128 index), `8` sequence, `9` map. A sequence or map carries the byte length of what
+//! follows that length (4 bytes little-endian), then its LEB128 count, then its values (a map's as key/value pairs;
+//! keys are strings): skipping a list of 30 exchanges to reach the next field reads 5 bytes, not the exchanges. Structs are maps in declaration order, unit variants strings, other variants a map of
 //! one entry, as in JSON. Every string of at least [`MIN_SHARED_LEN`] bytes written in full takes the next string
 //! index, so a repeated string costs a few bytes.
 
@@ -206,28 +207,46 @@ impl Packer {
         }
     }
 
-    /// Opens a sequence or map: with a known length the count is written as is and checked at the end; with an
-    /// unknown one a five-byte count is patched at the end.
-    fn open(&mut self, tag: u8, len: Option<usize>) -> Compound<'_> {
+    /// Writes a container's tag and a placeholder for its byte length; returns where the length goes
+    /// ([`Packer::close_length`] writes it once the container is complete).
+    fn open_length(&mut self, tag: u8) -> usize {
         self.out.push(tag);
+        let at = self.out.len();
+        self.out.extend_from_slice(&[0; 4]);
+        at
+    }
+
+    /// Writes the byte length of the container whose length goes at `at`: everything written after it.
+    fn close_length(&mut self, at: usize) -> Result<(), PackError> {
+        let len = u32::try_from(self.out.len() - at - 4).map_err(|_| PackError::TooLarge)?;
+        self.out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+        Ok(())
+    }
+
+    /// Opens a sequence or map: with a known length the count is written as is and checked at the end; with an
+    /// unknown one a five-byte count is patched at the end. `variant_at` is the length of an enclosing
+    /// `{ variant: … }` map, closed with this container.
+    fn open(&mut self, tag: u8, len: Option<usize>, variant_at: Option<usize>) -> Compound<'_> {
+        let length_at = self.open_length(tag);
         match len {
             Some(len) => {
                 self.varint(len as u64);
-                Compound { packer: self, placeholder: None, expected: Some(len as u64), n: 0 }
+                Compound { packer: self, length_at, variant_at, placeholder: None, expected: Some(len as u64), n: 0 }
             }
             None => {
                 let at = self.out.len();
                 self.out.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x00]);
-                Compound { packer: self, placeholder: Some(at), expected: None, n: 0 }
+                Compound { packer: self, length_at, variant_at, placeholder: Some(at), expected: None, n: 0 }
             }
         }
     }
 
-    /// `{ variant: … }` for the non-unit enum variants, as serde_json writes them.
-    fn open_variant(&mut self, variant: &str) -> Result<(), PackError> {
-        self.out.push(MAP);
+    /// `{ variant: … }` for the non-unit enum variants, as serde_json writes them; returns where its length goes.
+    fn open_variant(&mut self, variant: &str) -> Result<usize, PackError> {
+        let at = self.open_length(MAP);
         self.varint(1);
-        self.string(variant)
+        self.string(variant)?;
+        Ok(at)
     }
 }
 
@@ -235,6 +254,10 @@ impl Packer {
 #[derive(Debug)]
 pub struct Compound<'p> {
     packer: &'p mut Packer,
+    /// Where this container's byte length goes.
+    length_at: usize,
+    /// Where the byte length of the enclosing `{ variant: … }` map goes, for tuple and struct variants.
+    variant_at: Option<usize>,
     placeholder: Option<usize>,
     expected: Option<u64>,
     n: u64,
@@ -250,6 +273,10 @@ impl Compound<'_> {
                 let bits = ((self.n >> (7 * i)) & 0x7f) as u8;
                 *byte = if i < 4 { bits | 0x80 } else { bits };
             }
+        }
+        self.packer.close_length(self.length_at)?;
+        if let Some(at) = self.variant_at {
+            self.packer.close_length(at)?;
         }
         match self.expected {
             Some(expected) if expected != self.n => {
@@ -323,12 +350,12 @@ impl<'p> ser::Serializer for &'p mut Packer {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), PackError> {
         // As serde_json: an array of numbers.
-        self.out.push(SEQ);
+        let at = self.open_length(SEQ);
         self.varint(v.len() as u64);
         for b in v {
             self.uint(u64::from(*b));
         }
-        Ok(())
+        self.close_length(at)
     }
     fn serialize_none(self) -> Result<(), PackError> {
         self.out.push(NULL);
@@ -358,17 +385,18 @@ impl<'p> ser::Serializer for &'p mut Packer {
         variant: &'static str,
         value: &T,
     ) -> Result<(), PackError> {
-        self.open_variant(variant)?;
-        value.serialize(self)
+        let at = self.open_variant(variant)?;
+        value.serialize(&mut *self)?;
+        self.close_length(at)
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'p>, PackError> {
-        Ok(self.open(SEQ, len))
+        Ok(self.open(SEQ, len, None))
     }
     fn serialize_tuple(self, len: usize) -> Result<Compound<'p>, PackError> {
-        Ok(self.open(SEQ, Some(len)))
+        Ok(self.open(SEQ, Some(len), None))
     }
     fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'p>, PackError> {
-        Ok(self.open(SEQ, Some(len)))
+        Ok(self.open(SEQ, Some(len), None))
     }
     fn serialize_tuple_variant(
         self,
@@ -377,14 +405,14 @@ impl<'p> ser::Serializer for &'p mut Packer {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'p>, PackError> {
-        self.open_variant(variant)?;
-        Ok(self.open(SEQ, Some(len)))
+        let at = self.open_variant(variant)?;
+        Ok(self.open(SEQ, Some(len), Some(at)))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'p>, PackError> {
-        Ok(self.open(MAP, len))
+        Ok(self.open(MAP, len, None))
     }
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'p>, PackError> {
-        Ok(self.open(MAP, Some(len)))
+        Ok(self.open(MAP, Some(len), None))
     }
     fn serialize_struct_variant(
         self,
@@ -393,8 +421,8 @@ impl<'p> ser::Serializer for &'p mut Packer {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'p>, PackError> {
-        self.open_variant(variant)?;
-        Ok(self.open(MAP, Some(len)))
+        let at = self.open_variant(variant)?;
+        Ok(self.open(MAP, Some(len), Some(at)))
     }
 }
 
@@ -624,6 +652,14 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, PackError> {
     Err(malformed("integer longer than 64 bits"))
 }
 
+/// Reads a container's byte length at `*pos`; returns the position of its end (checked to be in `bytes`).
+fn read_length(bytes: &[u8], pos: &mut usize) -> Result<usize, PackError> {
+    let raw = bytes.get(*pos..*pos + 4).ok_or_else(|| malformed("truncated container length"))?;
+    let len = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize;
+    *pos += 4;
+    pos.checked_add(len).filter(|end| *end <= bytes.len()).ok_or_else(|| malformed("container longer than the record"))
+}
+
 fn read_len(bytes: &[u8], pos: &mut usize) -> Result<usize, PackError> {
     let n = read_varint(bytes, pos)?;
     usize::try_from(n).map_err(|_| malformed("length does not fit in memory"))
@@ -689,20 +725,20 @@ impl<'a> Record<'a> {
                     return Err(malformed(format!("reference to string {index} before it is written")));
                 }
             }
-            SEQ => {
+            SEQ | MAP => {
+                let end = read_length(bytes, pos)?;
                 let count = read_varint(bytes, pos)?;
                 for _ in 0..count {
-                    self.scan(pos, depth + 1)?;
-                }
-            }
-            MAP => {
-                let count = read_varint(bytes, pos)?;
-                for _ in 0..count {
-                    match bytes.get(*pos) {
-                        Some(&STR) | Some(&STR_REF) => self.scan(pos, depth + 1)?,
-                        _ => return Err(malformed("map key is not a string")),
+                    if tag == MAP {
+                        match bytes.get(*pos) {
+                            Some(&STR) | Some(&STR_REF) => self.scan(pos, depth + 1)?,
+                            _ => return Err(malformed("map key is not a string")),
+                        }
                     }
                     self.scan(pos, depth + 1)?;
+                }
+                if *pos != end {
+                    return Err(malformed("container length does not match its values"));
                 }
             }
             other => return Err(malformed(format!("unknown tag {other}"))),
@@ -740,7 +776,7 @@ impl<'a> Record<'a> {
         let value = Value { record: self, pos };
         match self.bytes[pos] {
             SEQ => {
-                let mut at = pos + 1;
+                let mut at = pos + 1 + 4;
                 let count = self.varint_at(&mut at);
                 out.push(b'[');
                 for i in 0..count {
@@ -753,7 +789,7 @@ impl<'a> Record<'a> {
                 at
             }
             MAP => {
-                let mut at = pos + 1;
+                let mut at = pos + 1 + 4;
                 let count = self.varint_at(&mut at);
                 out.push(b'{');
                 for i in 0..count {
@@ -790,22 +826,9 @@ impl<'a> Record<'a> {
                 let len = self.varint_at(&mut pos) as usize;
                 pos + len
             }
-            SEQ => {
-                pos += 1;
-                let count = self.varint_at(&mut pos);
-                for _ in 0..count {
-                    pos = self.skip(pos);
-                }
-                pos
-            }
-            MAP => {
-                pos += 1;
-                let count = self.varint_at(&mut pos);
-                for _ in 0..count {
-                    pos = self.skip(pos);
-                    pos = self.skip(pos);
-                }
-                pos
+            SEQ | MAP => {
+                let raw = &self.bytes[pos + 1..pos + 5];
+                pos + 5 + u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize
             }
             _ => unreachable!("record checked when parsed: known tags only"),
         }
@@ -891,10 +914,12 @@ impl<'r, 'a> Value<'r, 'a> {
             NEG_INT => Item::I64(-1 - (record.varint_at(&mut pos) as i64)),
             STR | STR_REF => Item::Str(record.str_at(&mut { self.pos })),
             SEQ => {
+                pos += 4;
                 let remaining = record.varint_at(&mut pos);
                 Item::Seq(Seq { record, pos, remaining, unskipped: None })
             }
             MAP => {
+                pos += 4;
                 let remaining = record.varint_at(&mut pos);
                 Item::Map(Map { record, pos, remaining, unskipped: None })
             }
@@ -1397,8 +1422,13 @@ pub(crate) mod tests {
         assert!(Record::parse(&[42]).is_err());
         assert!(Record::parse(&[STR, 2, 0xff, 0xfe]).is_err());
         assert!(Record::parse(&[NULL, NULL]).is_err());
-        assert!(Record::parse(&[MAP, 1, UINT, 1, NULL]).is_err());
-        let deep: Vec<u8> = std::iter::repeat_n([SEQ, 1], 1000).flatten().chain([NULL]).collect();
+        assert!(Record::parse(&[MAP, 3, 0, 0, 0, 1, UINT, 1, NULL]).is_err());
+        // container lengths that do not match their values: too short, too long, past the end
+        assert!(Record::parse(&[SEQ, 1, 0, 0, 0, 1, NULL, NULL]).is_err());
+        assert!(Record::parse(&[SEQ, 3, 0, 0, 0, 1, NULL, NULL]).is_err());
+        assert!(Record::parse(&[SEQ, 9, 0, 0, 0, 1, NULL]).is_err());
+        assert!(Record::parse(&[SEQ, 2, 0, 0, 0, 1, NULL]).is_ok());
+        let deep: Vec<u8> = std::iter::repeat_n([SEQ, 0, 0, 0, 0, 1], 1000).flatten().chain([NULL]).collect();
         assert!(Record::parse(&deep).is_err());
         assert!(from_packed::<Flow>(Packer::new().pack(&"text").unwrap()).is_err());
     }
