@@ -20,8 +20,9 @@
 //!   a size limit; archives are never extracted to disk; the processes read so far are held packed
 //!   ([`ecoref_model::packed`], a few hundred bytes per exchange), and [`read_path_packed`] hands them over as is,
 //!   so that an ecoinvent release loads in well under 1 GiB;
-//! - documents are parsed on up to four threads in batches, and merged in input order (directories and zips in
-//!   name order, 7z in archive order), so the output never depends on thread timing; of two data sets with one
+//! - documents are parsed on up to four threads in batches, each batch while the next one is read, and merged in
+//!   input order (directories and zips in name order, 7z in archive order), so the output never depends on thread
+//!   timing; of two data sets with one
 //!   identity the one whose file name sorts first is kept, so a directory, a zip and a 7z of the same files read
 //!   the same;
 //! - hostile input is an [`Error`] (unsafe entry names, bombs, DTDs, unknown entities), never a panic;
@@ -50,6 +51,8 @@ use ecoref_model::packed::Packer;
 use ecoref_model::{Dataset, Diagnostic, PackedDataset};
 use std::io::{Read, Seek};
 use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::thread::JoinHandle;
 
 /// Name of this reader, recorded with every import.
 pub const READER_NAME: &str = "ecospold2";
@@ -205,14 +208,21 @@ pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOpti
 /// A document waiting in a batch: its display name and bytes.
 type Pending = (String, Vec<u8>);
 
-/// State of one read: limits, byte accounting, the batch being parsed and the documents read so far.
+/// A batch being parsed on a thread of its own: its documents' names and, once joined, their reads.
+type Parsing = (Vec<String>, JoinHandle<Vec<Result<DocumentRead>>>);
+
+/// State of one read: limits, byte accounting, the batch being filled, the batch being parsed and the documents
+/// read so far.
 struct Reader<'o> {
     options: &'o ReadOptions,
     budget: ByteBudget,
     n_entries_read: u64,
     batch: Vec<Pending>,
     batch_bytes: usize,
-    collector: Collector,
+    parsing: Option<Parsing>,
+    /// Shared with the parsing thread, which asks it which flows earlier batches described; written only between
+    /// two batches' parses.
+    collector: Arc<RwLock<Collector>>,
     n_workers: usize,
 }
 
@@ -225,7 +235,8 @@ impl<'o> Reader<'o> {
             n_entries_read: 0,
             batch: Vec::new(),
             batch_bytes: 0,
-            collector: Collector::default(),
+            parsing: None,
+            collector: Arc::new(RwLock::new(Collector::default())),
             n_workers,
         }
     }
@@ -240,35 +251,87 @@ impl<'o> Reader<'o> {
         Ok(())
     }
 
-    /// Parses the queued documents, on several threads when there are several, keeping their order.
+    /// Starts parsing the queued documents on a thread of their own (on several threads when there are several,
+    /// keeping their order), once the batch before them is parsed and kept: the next batch is read meanwhile.
     fn flush(&mut self) -> Result<()> {
+        self.keep_parsed()?;
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
+        if batch.is_empty() {
+            return Ok(());
+        }
         self.n_entries_read += batch.len() as u64;
         let on_invalid = self.options.on_invalid;
-        let collector = &self.collector;
-        let read_docs = |docs: &[Pending]| -> Vec<Result<DocumentRead>> {
-            let known_flow = |id: &str| collector.has_flow(id);
-            let mut packer = Packer::new();
-            docs.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid, &known_flow, &mut packer)).collect()
+        let n_workers = self.n_workers;
+        let collector = Arc::clone(&self.collector);
+        let names = batch.iter().map(|(file, _)| file.clone()).collect();
+        let parse = move || {
+            let collector = collector.read().unwrap_or_else(PoisonError::into_inner);
+            let read_docs = |docs: &[Pending]| -> Vec<Result<DocumentRead>> {
+                let known_flow = |id: &str| collector.has_flow(id);
+                let mut packer = Packer::new();
+                docs.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid, &known_flow, &mut packer)).collect()
+            };
+            if batch.len() < 2 || n_workers < 2 {
+                read_docs(&batch)
+            } else {
+                let chunk = batch.len().div_ceil(n_workers);
+                in_parallel(batch.chunks(chunk), &read_docs)
+            }
         };
-        let results: Vec<Result<DocumentRead>> = if batch.len() < 2 || self.n_workers < 2 {
-            read_docs(&batch)
-        } else {
-            let chunk = batch.len().div_ceil(self.n_workers);
-            in_parallel(batch.chunks(chunk), &read_docs)
+        let thread = std::thread::Builder::new().name("ecospold2-parse".to_owned()).spawn(parse);
+        let handle = thread.map_err(|e| Error::Pack { message: format!("cannot start a parsing thread: {e}") })?;
+        self.parsing = Some((names, handle));
+        Ok(())
+    }
+
+    /// Waits for the batch being parsed and keeps its documents, in order.
+    fn keep_parsed(&mut self) -> Result<()> {
+        let Some((names, handle)) = self.parsing.take() else {
+            return Ok(());
         };
-        for ((file, _), result) in batch.into_iter().zip(results) {
-            self.collector.add(&file, result?);
+        // A parser only panics on a violated internal invariant: pass the panic on.
+        let results = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let mut collector = self.collector.write().unwrap_or_else(PoisonError::into_inner);
+        for (file, result) in names.iter().zip(results) {
+            collector.add(file, result?);
         }
         Ok(())
     }
 
+    /// Notes a file not loaded, by kind.
+    fn not_loaded(&mut self, kind: &str) {
+        self.collector.write().unwrap_or_else(PoisonError::into_inner).not_loaded(kind);
+    }
+
+    /// [`Reader::finish`] after reading the documents with `read`; when reading failed, a document of an earlier
+    /// batch that failed to parse is the error, as it comes first in input order.
+    fn conclude(mut self, read: Result<()>) -> Result<PackedReadOutput> {
+        match read {
+            Ok(()) => self.finish(),
+            Err(error) => {
+                self.keep_parsed()?;
+                Err(error)
+            }
+        }
+    }
+
     fn finish(mut self) -> Result<PackedReadOutput> {
         self.flush()?;
+        self.keep_parsed()?;
+        let collector = std::mem::take(&mut *self.collector.write().unwrap_or_else(PoisonError::into_inner));
         let (dataset, diagnostics, n_rejected) =
-            self.collector.finish(self.n_workers).map_err(|e| Error::Pack { message: e.to_string() })?;
+            collector.finish(self.n_workers).map_err(|e| Error::Pack { message: e.to_string() })?;
         Ok(PackedReadOutput { dataset, diagnostics, n_rejected, n_entries_read: self.n_entries_read })
+    }
+}
+
+impl Drop for Reader<'_> {
+    /// A read given up (an error) leaves no parsing thread behind.
+    fn drop(&mut self) {
+        if let Some((_, handle)) = self.parsing.take() {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -344,15 +407,15 @@ fn read_zip_inner<R: Read + Seek>(
         if is_document_name(&name) {
             selected.push((idx, name));
         } else {
-            state.collector.not_loaded("files without an .spold or .xml extension");
+            state.not_loaded("files without an .spold or .xml extension");
         }
     }
     selected.sort_by(|a, b| a.1.cmp(&b.1));
-    archive.for_each_entry(&selected, options.max_entry_bytes, progress, |file, _, entry| {
+    let read = archive.for_each_entry(&selected, options.max_entry_bytes, progress, |file, _, entry| {
         let bytes = state.budget.read_limited(file, entry)?;
         state.push(file.to_owned(), bytes)
-    })?;
-    state.finish()
+    });
+    state.conclude(read)
 }
 
 fn read_7z_inner<R: Read + Seek>(
@@ -383,12 +446,12 @@ fn read_7z_inner<R: Read + Seek>(
         if is_document_name(&entry.name) {
             entries_total += 1;
         } else {
-            state.collector.not_loaded("files without an .spold or .xml extension");
+            state.not_loaded("files without an .spold or .xml extension");
         }
     }
     let mut failure: Option<Error> = None;
     let mut done = 0u64;
-    archive
+    let read = archive
         .for_each_entries_with_decision(|entry, data| {
             if entry.is_directory || !entry.has_stream || !is_document_name(&entry.name) {
                 return Ok(EntryDecision::Continue);
@@ -409,12 +472,12 @@ fn read_7z_inner<R: Read + Seek>(
                 }
             }
         })
-        .map_err(seven_error)?;
-    if let Some(e) = failure {
-        return Err(e);
+        .map_err(seven_error)
+        .and_then(|()| failure.map_or(Ok(()), Err));
+    if read.is_ok() {
+        progress(Progress { entries_done: entries_total, entries_total, current: display_name });
     }
-    progress(Progress { entries_done: entries_total, entries_total, current: display_name });
-    state.finish()
+    state.conclude(read)
 }
 
 fn read_dir(
@@ -430,15 +493,15 @@ fn read_dir(
         } else if file_type.is_file() && is_document_name(name) {
             WalkStep::Take
         } else {
-            state.collector.not_loaded("files without an .spold or .xml extension");
+            state.not_loaded("files without an .spold or .xml extension");
             WalkStep::Skip
         }
     })?;
-    for_each_file(&files, display_name, progress, |file, _, handle| {
+    let read = for_each_file(&files, display_name, progress, |file, _, handle| {
         let bytes = state.budget.read_limited(file, handle)?;
         state.push(file.to_owned(), bytes)
-    })?;
-    state.finish()
+    });
+    state.conclude(read)
 }
 
 #[cfg(test)]

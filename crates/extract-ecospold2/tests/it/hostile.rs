@@ -85,3 +85,35 @@ fn bad_numbers_are_warnings_not_failures() {
     let out = read_bytes("b.spold", nan.as_bytes(), &ReadOptions::default()).expect("reads");
     assert_eq!(out.dataset.processes[0].exchanges[0].amount, None);
 }
+
+/// Documents are parsed a batch at a time while the next batch is read: a malformed document of an early batch is
+/// still the error when reading fails later (here the total size limit, 150 documents on), and under `Skip` every
+/// document of every batch is kept, in order.
+#[test]
+fn an_early_malformed_document_is_the_error_when_a_later_read_fails() {
+    let docs: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            let name = format!("datasets/{i:03}.spold");
+            let bytes = if i == 0 {
+                b"<ecoSpold><activityDataset></ecoSpold>".to_vec()
+            } else {
+                MINIMAL.replace(r#"activity id="A""#, &format!(r#"activity id="A{i:03}""#)).into_bytes()
+            };
+            (name, bytes)
+        })
+        .collect();
+    let entries: Vec<(&str, &[u8])> = docs.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let zip = build_zip(&entries);
+    let budget = docs.iter().take(150).map(|(_, b)| b.len() as u64).sum();
+    let small = ReadOptions { max_total_bytes: budget, ..ReadOptions::default() };
+    let err = read_zip("many.zip", Cursor::new(zip.clone()), &small).unwrap_err();
+    assert!(matches!(err, Error::MalformedXml { .. }), "{err}");
+    assert!(err.to_string().contains("datasets/000.spold"), "{err}");
+
+    let skip = ReadOptions { on_invalid: OnInvalid::Skip, ..ReadOptions::default() };
+    let out = read_zip("many.zip", Cursor::new(zip), &skip).expect("skips the malformed document");
+    assert_eq!(out.n_rejected, 1);
+    let ids: Vec<&str> = out.dataset.processes.iter().map(|p| p.id.id.as_str()).collect();
+    let expected: Vec<String> = (1..300).map(|i| format!("A{i:03}_P")).collect();
+    assert_eq!(ids, expected);
+}
