@@ -9,7 +9,7 @@
 
 use crate::datasets::{ACTIVITY_ID_KEY, ACTIVITY_LINK_KEY, DocumentRead, UNIT_ID_KEY};
 use crate::masterdata::MasterData;
-use ecoref_model::packed::{Item, Map, PackError, Packer, Record, Seq, Value, from_packed};
+use ecoref_model::packed::{CheckedRecord, Item, Map, PackError, Packer, Record, Seq, Value, from_packed};
 use ecoref_model::{
     Contact, Dataset, Diagnostic, Flow, PackedDataset, PackedDatasetBuilder, PreparedProcess, Process, Source,
 };
@@ -102,7 +102,7 @@ pub(crate) struct PackedProcess {
     pub(crate) id: String,
     /// The raw activity id (process metadata `activity_id`), which diagnostics name.
     pub(crate) activity_id: Option<String>,
-    pub(crate) bytes: Box<[u8]>,
+    pub(crate) bytes: CheckedRecord,
 }
 
 impl PackedProcess {
@@ -110,7 +110,7 @@ impl PackedProcess {
         Ok(PackedProcess {
             id: process.id.id.clone(),
             activity_id: process.metadata.get(ACTIVITY_ID_KEY).cloned(),
-            bytes: packer.pack_boxed(process)?,
+            bytes: packer.pack_checked(process)?,
         })
     }
 }
@@ -469,7 +469,7 @@ impl<'c> LinkContext<'c> {
         if patch.location.is_none() && patch.exchanges.is_empty() {
             return Ok((prepared, diagnostics));
         }
-        let mut unpacked: Process = from_packed(prepared.packed())?;
+        let mut unpacked: Process = from_packed(prepared.packed().bytes())?;
         if let Some(location) = patch.location {
             unpacked.location = Some(location);
         }
@@ -494,7 +494,7 @@ impl<'c> LinkContext<'c> {
                 }
             }
         }
-        Ok((PreparedProcess::new(packer.pack_boxed(&unpacked)?)?, diagnostics))
+        Ok((PreparedProcess::new(packer.pack_checked(&unpacked)?)?, diagnostics))
     }
 
     /// Reads a packed process: reports missing units, flows missing from MasterData and dangling links, and

@@ -3,8 +3,9 @@
 //! equivalent [`Dataset`], computed while it is built.
 
 use crate::hash::ContentHasher;
-use crate::packed::{Item, PackError, Packer, Record, from_packed};
+use crate::packed::{CheckedRecord, Item, PackError, Packer, Record};
 use crate::{ContentHash, Counts, Dataset, EntityId, Process};
+use serde::Deserialize;
 use std::fmt;
 
 /// A dataset whose processes are packed records ([`crate::packed`]), in canonical order, with everything else as
@@ -13,7 +14,7 @@ use std::fmt;
 pub struct PackedDataset {
     /// Canonical, without processes.
     others: Dataset,
-    processes: Vec<Box<[u8]>>,
+    processes: Vec<CheckedRecord>,
     n_exchanges: u64,
     n_lcia_results: u64,
     content_hash: ContentHash,
@@ -37,7 +38,7 @@ impl PackedDataset {
         let mut builder = PackedDatasetBuilder::new();
         let mut packer = Packer::new();
         for process in &processes {
-            builder.push(PreparedProcess::new(packer.pack_boxed(process)?)?)?;
+            builder.push(PreparedProcess::new(packer.pack_checked(process)?)?)?;
         }
         builder.finish(dataset)
     }
@@ -67,33 +68,37 @@ impl PackedDataset {
     }
 
     /// The packed processes, in canonical order (each a record of a [`Process`]).
-    pub fn packed_processes(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        self.processes.iter().map(|p| &p[..])
+    pub fn packed_processes(&self) -> impl ExactSizeIterator<Item = &CheckedRecord> + '_ {
+        self.processes.iter()
     }
 
     /// Process `idx` (in canonical order), unpacked.
     pub fn process(&self, idx: usize) -> Option<Result<Process, PackError>> {
-        self.processes.get(idx).map(|bytes| from_packed(bytes))
+        self.processes.get(idx).map(unpack_process)
     }
 
     /// Bytes held by the packed processes.
     pub fn packed_bytes(&self) -> usize {
-        self.processes.iter().map(|p| p.len()).sum()
+        self.processes.iter().map(CheckedRecord::size).sum()
     }
 
     /// The whole dataset as model values.
     pub fn into_dataset(self) -> Result<Dataset, PackError> {
         let mut dataset = self.others;
-        dataset.processes = self.processes.iter().map(|bytes| from_packed(bytes)).collect::<Result<_, _>>()?;
+        dataset.processes = self.processes.iter().map(unpack_process).collect::<Result<_, _>>()?;
         Ok(dataset)
     }
+}
+
+fn unpack_process(record: &CheckedRecord) -> Result<Process, PackError> {
+    Process::deserialize(record.record().root())
 }
 
 /// A packed process checked and rendered as canonical JSON, ready to be added to a [`PackedDatasetBuilder`].
 /// Preparing is the costly part of building: do it on any thread, push in canonical order.
 #[derive(Debug)]
 pub struct PreparedProcess {
-    packed: Box<[u8]>,
+    packed: CheckedRecord,
     id: EntityId,
     json: Vec<u8>,
     n_exchanges: u64,
@@ -101,17 +106,17 @@ pub struct PreparedProcess {
 }
 
 impl PreparedProcess {
-    /// Checks a record packed from a [`Process`] and renders its JSON.
-    pub fn new(packed: Box<[u8]>) -> Result<Self, PackError> {
+    /// Checks that a record is a packed [`Process`] and renders its JSON.
+    pub fn new(packed: CheckedRecord) -> Result<Self, PackError> {
         Self::new_inspecting(packed, |_| ()).map(|(prepared, ())| prepared)
     }
 
-    /// [`PreparedProcess::new`], also giving the checked record to `inspect` (one check for both).
+    /// [`PreparedProcess::new`], also giving the record to `inspect` (one read for both).
     pub fn new_inspecting<R>(
-        packed: Box<[u8]>,
+        packed: CheckedRecord,
         inspect: impl FnOnce(&Record<'_>) -> R,
     ) -> Result<(Self, R), PackError> {
-        let record = Record::parse(&packed)?;
+        let record = packed.record();
         let inspected = inspect(&record);
         let root = record.root();
         let not_a_process = |why: &str| PackError::Malformed(format!("not a packed process: {why}"));
@@ -132,7 +137,7 @@ impl PreparedProcess {
         };
         let n_exchanges = count("exchanges")?;
         let n_lcia_results = count("lcia_results")?;
-        let mut json = Vec::with_capacity(packed.len() * 3);
+        let mut json = Vec::with_capacity(packed.bytes().len() * 3);
         root.write_json(&mut json);
         drop(record);
         Ok((PreparedProcess { packed, id, json, n_exchanges, n_lcia_results }, inspected))
@@ -143,7 +148,7 @@ impl PreparedProcess {
     }
 
     /// The packed record.
-    pub fn packed(&self) -> &[u8] {
+    pub fn packed(&self) -> &CheckedRecord {
         &self.packed
     }
 }
@@ -152,7 +157,7 @@ impl PreparedProcess {
 #[derive(Debug)]
 pub struct PackedDatasetBuilder {
     hasher: ContentHasher,
-    processes: Vec<Box<[u8]>>,
+    processes: Vec<CheckedRecord>,
     last_id: Option<EntityId>,
     n_exchanges: u64,
     n_lcia_results: u64,
@@ -287,13 +292,13 @@ mod tests {
         let mut packer = Packer::new();
         let mut builder = PackedDatasetBuilder::new();
         let prepare = |packer: &mut Packer, id: &str| {
-            PreparedProcess::new(packer.pack_boxed(&full_process(id)).unwrap()).unwrap()
+            PreparedProcess::new(packer.pack_checked(&full_process(id)).unwrap()).unwrap()
         };
         builder.push(prepare(&mut packer, "b")).unwrap();
         builder.push(prepare(&mut packer, "b")).unwrap();
         let error = builder.push(prepare(&mut packer, "a")).unwrap_err();
         assert!(matches!(error, PackError::OutOfOrder { .. }), "{error}");
-        let flow = packer.pack_boxed(&Flow::default()).unwrap();
+        let flow = packer.pack_checked(&Flow::default()).unwrap();
         assert!(PreparedProcess::new(flow).is_err());
         let with_process = Dataset { processes: vec![full_process("x")], ..Dataset::default() };
         assert!(PackedDatasetBuilder::new().finish(with_process).is_err());

@@ -473,10 +473,10 @@ fn entity_record<'x>(
     list: List,
     idx: usize,
     packer: &'x mut Packer,
-) -> std::result::Result<&'x [u8], packed::PackError> {
+) -> std::result::Result<Record<'x>, packed::PackError> {
     let whole = match dataset {
         DatasetRef::Packed(packed) if list == List::Processes => {
-            return packed.packed_processes().nth(idx).ok_or_else(|| {
+            return packed.packed_processes().nth(idx).map(|p| p.record()).ok_or_else(|| {
                 packed::PackError::Malformed(format!("no packed process {idx} of {}", packed.n_processes()))
             });
         }
@@ -485,15 +485,15 @@ fn entity_record<'x>(
     };
     let missing = || packed::PackError::Malformed(format!("no entity {idx} in {list:?}"));
     match list {
-        List::UnitGroups => packer.pack(whole.unit_groups.get(idx).ok_or_else(missing)?),
-        List::FlowProperties => packer.pack(whole.flow_properties.get(idx).ok_or_else(missing)?),
-        List::Flows => packer.pack(whole.flows.get(idx).ok_or_else(missing)?),
-        List::Processes => packer.pack(whole.processes.get(idx).ok_or_else(missing)?),
-        List::LciaMethods => packer.pack(whole.lcia_methods.get(idx).ok_or_else(missing)?),
-        List::Sources => packer.pack(whole.sources.get(idx).ok_or_else(missing)?),
-        List::Contacts => packer.pack(whole.contacts.get(idx).ok_or_else(missing)?),
+        List::UnitGroups => packer.pack_record(whole.unit_groups.get(idx).ok_or_else(missing)?),
+        List::FlowProperties => packer.pack_record(whole.flow_properties.get(idx).ok_or_else(missing)?),
+        List::Flows => packer.pack_record(whole.flows.get(idx).ok_or_else(missing)?),
+        List::Processes => packer.pack_record(whole.processes.get(idx).ok_or_else(missing)?),
+        List::LciaMethods => packer.pack_record(whole.lcia_methods.get(idx).ok_or_else(missing)?),
+        List::Sources => packer.pack_record(whole.sources.get(idx).ok_or_else(missing)?),
+        List::Contacts => packer.pack_record(whole.contacts.get(idx).ok_or_else(missing)?),
         List::NormalizationWeightingSets => {
-            packer.pack(whole.normalization_weighting_sets.get(idx).ok_or_else(missing)?)
+            packer.pack_record(whole.normalization_weighting_sets.get(idx).ok_or_else(missing)?)
         }
     }
 }
@@ -529,9 +529,8 @@ impl<'a> EntityRows<'a> {
         }
         self.next += 1;
         let encode = |detail: String| Error::Encode { table: table.name, detail };
-        let bytes =
+        let record =
             entity_record(self.dataset, table.list, idx, &mut self.packer).map_err(|e| encode(e.to_string()))?;
-        let record = Record::parse(bytes).map_err(|e| encode(e.to_string()))?;
         let root = record.root();
         let dv = self.dataset_version_id;
         let Some(key) = table.child_key else {

@@ -150,10 +150,10 @@ impl Read {
 
 /// Reference exchanges of a packed dataset, counted on the packed records.
 fn packed_production(dataset: &ecoref_model::PackedDataset) -> Result<usize, String> {
-    use ecoref_model::packed::{Item, Record};
+    use ecoref_model::packed::Item;
     let mut n = 0;
-    for bytes in dataset.packed_processes() {
-        let record = Record::parse(bytes).map_err(|e| e.to_string())?;
+    for packed in dataset.packed_processes() {
+        let record = packed.record();
         let exchanges = record.root().get("exchanges").and_then(|e| e.as_seq()).ok_or("a process without exchanges")?;
         n += exchanges.filter(|e| matches!(e.get("is_reference").map(|v| v.item()), Some(Item::Bool(true)))).count();
     }
