@@ -44,8 +44,8 @@ use crate::datasets::DocumentRead;
 use crate::link::{Collector, PackedProcess};
 use ecoref_extract_support::xml::{XmlError, XmlErrorKind};
 use ecoref_extract_support::{
-    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, in_parallel, is_unsafe_entry_name, open_input,
-    walk_dir,
+    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, is_unsafe_entry_name, map_in_parallel,
+    open_input, walk_dir,
 };
 use ecoref_model::packed::Packer;
 use ecoref_model::{Dataset, Diagnostic, PackedDataset};
@@ -267,17 +267,10 @@ impl<'o> Reader<'o> {
         let names = batch.iter().map(|(file, _)| file.clone()).collect();
         let parse = move || {
             let collector = collector.read().unwrap_or_else(PoisonError::into_inner);
-            let read_docs = |docs: &[Pending]| -> Vec<Result<DocumentRead>> {
-                let known_flow = |id: &str| collector.has_flow(id);
-                let mut packer = Packer::new();
-                docs.iter().map(|(file, bytes)| read_one(file, bytes, on_invalid, &known_flow, &mut packer)).collect()
-            };
-            if batch.len() < 2 || n_workers < 2 {
-                read_docs(&batch)
-            } else {
-                let chunk = batch.len().div_ceil(n_workers);
-                in_parallel(batch.chunks(chunk), &read_docs)
-            }
+            let known_flow = |id: &str| collector.has_flow(id);
+            map_in_parallel(&batch, n_workers, &Packer::new, &|packer, (file, bytes): &Pending| {
+                read_one(file, bytes, on_invalid, &known_flow, packer)
+            })
         };
         let thread = std::thread::Builder::new().name("ecospold2-parse".to_owned()).spawn(parse);
         let handle = thread.map_err(|e| Error::Pack { message: format!("cannot start a parsing thread: {e}") })?;
