@@ -279,7 +279,11 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
 }
 
 fn local_name(qualified: &str) -> &str {
-    qualified.rsplit(':').next().unwrap_or(qualified)
+    // Names are a few bytes: a plain scan beats a vectorized search here.
+    match qualified.bytes().rposition(|b| b == b':') {
+        Some(colon) => &qualified[colon + 1..],
+        None => qualified,
+    }
 }
 
 /// Adds the element of the raw start tag `raw` (`<name attrs>` or `<name attrs/>`) to `doc` and returns its index;
