@@ -125,13 +125,31 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 }
 
 /// Packs values into records, reusing its buffers from one record to the next.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Packer {
     out: Vec<u8>,
     /// Hash of a shared string → its index; a lookup aid only (a miss costs bytes, never correctness).
     lookup: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     /// `(offset, length)` in `out` of each shared string, by index.
     shared: Vec<(u32, u32)>,
+    /// A small direct-mapped cache from the address of a struct field name (a `&'static str`) to the index of its
+    /// shared string in this record: the same field of every exchange is found without hashing or comparing its
+    /// bytes. A slot holds `(address, index)`; address 0 is empty.
+    field_names: Box<[(usize, u32); FIELD_NAME_SLOTS]>,
+}
+
+/// Slots of [`Packer::field_names`]: a process and its exchanges have about 60 distinct field names.
+const FIELD_NAME_SLOTS: usize = 256;
+
+impl Default for Packer {
+    fn default() -> Self {
+        Packer {
+            out: Vec::new(),
+            lookup: HashMap::default(),
+            shared: Vec::new(),
+            field_names: Box::new([(0, 0); FIELD_NAME_SLOTS]),
+        }
+    }
 }
 
 impl Packer {
@@ -144,6 +162,7 @@ impl Packer {
         self.out.clear();
         self.lookup.clear();
         self.shared.clear();
+        self.field_names.fill((0, 0));
         value.serialize(&mut *self)?;
         if u32::try_from(self.out.len()).is_err() {
             return Err(PackError::TooLarge);
@@ -178,12 +197,35 @@ impl Packer {
     }
 
     fn string(&mut self, s: &str) -> Result<(), PackError> {
+        self.shared_string(s).map(|_| ())
+    }
+
+    /// Writes a struct field name: the first time in the record as any string, then as a reference to it.
+    fn field_name(&mut self, name: &'static str) -> Result<(), PackError> {
+        // A static str's address and length identify its bytes.
+        let address = name.as_ptr() as usize;
+        let slot = (address ^ (address >> 8)) % FIELD_NAME_SLOTS;
+        let (cached, index) = self.field_names[slot];
+        if cached == address && self.shared.get(index as usize).is_some_and(|&(_, len)| len as usize == name.len()) {
+            self.out.push(STR_REF);
+            self.varint(u64::from(index));
+            return Ok(());
+        }
+        if let Some(index) = self.shared_string(name)? {
+            self.field_names[slot] = (address, index);
+        }
+        Ok(())
+    }
+
+    /// Writes `s`, in full or as a reference to the same string written before; returns its index among the
+    /// shared strings when it is one.
+    fn shared_string(&mut self, s: &str) -> Result<Option<u32>, PackError> {
         let bytes = s.as_bytes();
         if bytes.len() < MIN_SHARED_LEN {
             self.out.push(STR);
             self.varint(bytes.len() as u64);
             self.out.extend_from_slice(bytes);
-            return Ok(());
+            return Ok(None);
         }
         let hash = hash_bytes(bytes);
         if let Some(&index) = self.lookup.get(&hash) {
@@ -191,7 +233,7 @@ impl Packer {
             if self.out.get(offset as usize..(offset + len) as usize) == Some(bytes) {
                 self.out.push(STR_REF);
                 self.varint(u64::from(index));
-                return Ok(());
+                return Ok(Some(index));
             }
         }
         self.out.push(STR);
@@ -202,7 +244,7 @@ impl Packer {
         let index = u32::try_from(self.shared.len()).map_err(|_| PackError::TooLarge)?;
         self.shared.push((offset, len));
         self.lookup.insert(hash, index);
-        Ok(())
+        Ok(Some(index))
     }
 
     fn uint(&mut self, n: u64) {
@@ -504,7 +546,7 @@ impl ser::SerializeStruct for Compound<'_> {
     type Error = PackError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), PackError> {
         self.n += 1;
-        self.packer.string(key)?;
+        self.packer.field_name(key)?;
         value.serialize(&mut *self.packer)
     }
     fn end(self) -> Result<(), PackError> {
@@ -1100,6 +1142,18 @@ pub fn write_entries_sorted(out: &mut Vec<u8>, entries: &mut [(&str, Value<'_, '
 
 fn write_json_scalar(out: &mut Vec<u8>, item: Item<'_, '_>) {
     use serde::Serializer as _;
+    if let Item::Str(s) = item {
+        // Most strings (ids, names, units) need no escape: copied whole. The check has no early exit, so it runs
+        // a vector at a time; serde_json escapes exactly these bytes (controls, quote, backslash).
+        let needs_escape = s.bytes().fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
+        if !needs_escape {
+            out.reserve(s.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+            return;
+        }
+    }
     let mut json = serde_json::Serializer::new(&mut *out);
     // Writing to a Vec cannot fail.
     let written = match item {
