@@ -3,14 +3,14 @@
 //!
 //! Elements below the root are matched by local name: openLCA writes `usedUserMasterData` children sometimes in
 //! the EcoSpold02 namespace and sometimes in the UsedUserMasterData one, and no two EcoSpold2 namespaces give one
-//! local name two meanings. The root's namespace is resolved, because it tells EcoSpold1 from EcoSpold2.
+//! local name two meanings. The root's namespace is resolved (from the root's own declarations, the only ones that
+//! can bind its name), because it tells EcoSpold1 from EcoSpold2; no other element's namespace is looked up.
 
 use ecoref_extract_support::xml::{LineCounter, XmlError, XmlErrorKind, line_column, malformed, resolve_reference};
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -29,17 +29,31 @@ pub(crate) enum RootNs {
 }
 
 impl RootNs {
-    fn from_resolved(result: &ResolveResult<'_>) -> RootNs {
-        match result {
-            ResolveResult::Bound(ns) => match ns.as_ref() {
+    /// The namespace of the root element `e`: bound by a declaration on the root itself (nothing encloses it).
+    fn of_root(e: &BytesStart<'_>) -> Result<RootNs, String> {
+        let prefix = e.name().prefix();
+        for attr in e.attributes() {
+            let attr = attr.map_err(|e| e.to_string())?;
+            let declared = match (attr.key.as_namespace_binding(), prefix) {
+                (Some(quick_xml::name::PrefixDeclaration::Default), None) => true,
+                (Some(quick_xml::name::PrefixDeclaration::Named(name)), Some(prefix)) => name == prefix.as_ref(),
+                _ => false,
+            };
+            if !declared {
+                continue;
+            }
+            let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+            return Ok(match value.as_ref() {
+                // `xmlns=""` undeclares the default namespace.
+                "" if prefix.is_none() => RootNs::None,
                 "http://www.EcoInvent.org/EcoSpold02" => RootNs::EcoSpold02,
                 "http://www.EcoInvent.org/EcoSpold01" => RootNs::EcoSpold01,
                 "http://www.EcoInvent.org/UsedUserMasterData" => RootNs::UsedUserMasterData,
                 _ => RootNs::Other,
-            },
-            ResolveResult::Unbound => RootNs::None,
-            ResolveResult::Unknown(_) => RootNs::Other,
+            });
         }
+        // No declaration: no namespace, or (with a prefix) an unknown one.
+        Ok(if prefix.is_none() { RootNs::None } else { RootNs::Other })
     }
 }
 
@@ -181,7 +195,7 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
     };
     // The reader skips a byte order mark and counts its positions after it.
     let bom_len: u64 = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let mut reader = NsReader::from_reader(bytes);
+    let mut reader = Reader::from_reader(bytes);
     let mut lines = LineCounter::default();
     // Elements are about one per 60 bytes in ecoinvent files.
     let mut doc = Document { root_ns: RootNs::None, nodes: Vec::with_capacity(bytes.len() / 64), attrs: Vec::new() };
@@ -213,8 +227,7 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
                 }
                 let line = lines.line_at(bytes, raw_start);
                 if stack.is_empty() {
-                    let (resolved, _) = reader.resolver().resolve_element(e.name());
-                    doc.root_ns = RootNs::from_resolved(&resolved);
+                    doc.root_ns = RootNs::of_root(e).map_err(|m| fail_at(event_start, malformed(&m)))?;
                 }
                 let end = usize::try_from(reader.buffer_position().saturating_add(bom_len)).unwrap_or(usize::MAX);
                 let idx = start_node(&mut doc, text.get(raw_start..end), e, line)
@@ -343,6 +356,22 @@ mod tests {
         assert_eq!(a.line(), 2);
         let v1 = parse("<ecoSpold xmlns=\"http://www.EcoInvent.org/EcoSpold01\"/>").expect("parses");
         assert_eq!(v1.root_ns, RootNs::EcoSpold01);
+        // The root's own declarations decide; a prefix must be declared; xmlns="" is no namespace.
+        let cases = [
+            ("<ecoSpold/>", RootNs::None),
+            ("<ecoSpold xmlns=\"\"/>", RootNs::None),
+            ("<e:ecoSpold/>", RootNs::Other),
+            ("<e:ecoSpold xmlns=\"http://www.EcoInvent.org/EcoSpold02\"/>", RootNs::Other),
+            ("<ecoSpold xmlns:e=\"http://www.EcoInvent.org/EcoSpold02\"/>", RootNs::None),
+            ("<ecoSpold xmlns=\"urn:other\"/>", RootNs::Other),
+            (
+                "<u:x xmlns:u=\"http://www.EcoInvent.org/UsedUserMasterData\"><y xmlns=\"urn:z\"/></u:x>",
+                RootNs::UsedUserMasterData,
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).expect(text).root_ns, expected, "{text}");
+        }
     }
 
     #[test]
