@@ -318,7 +318,10 @@ fn start_node<'a>(doc: &mut Document<'a>, raw: Option<&'a str>, e: &BytesStart<'
             continue;
         }
         let key = local_name(attr.key.0);
-        let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+        let value = match attr.value {
+            Cow::Borrowed(raw) if is_plain(raw) => Cow::Borrowed(raw),
+            _ => attr.normalized_value(XmlVersion::Implicit1_0).map_err(|e| e.to_string())?,
+        };
         doc.attrs.push((key, value));
     }
     let attrs_end = u32::try_from(doc.attrs.len()).map_err(|_| too_many())?;
@@ -333,6 +336,13 @@ fn start_node<'a>(doc: &mut Document<'a>, raw: Option<&'a str>, e: &BytesStart<'
         line,
     });
     Ok(idx)
+}
+
+/// True when normalizing an attribute value would not change it (no reference, no tab or line break; `<` is left
+/// to the normalizer, which reports it). Most values (ids, amounts, units) are plain: a check of a few bytes that
+/// runs without branches instead of the normalizer's search.
+fn is_plain(raw: &str) -> bool {
+    !raw.bytes().fold(false, |any, b| any | matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
 }
 
 #[cfg(test)]
