@@ -35,6 +35,9 @@ pub enum Error {
     /// A data set could not be held packed in memory (a record over 4 GiB).
     #[error("cannot hold the data read in memory: {message}")]
     Pack { message: String },
+    /// The thread that parses a batch of documents could not be started (the system's thread limit).
+    #[error("cannot start a thread to parse documents: {message}")]
+    Thread { message: String },
 }
 
 ecoref_extract_support::impl_from_container_error!(Error);

@@ -22,9 +22,8 @@
 //!   so that an ecoinvent release loads in well under 1 GiB;
 //! - documents are parsed on up to four threads in batches, each batch while the next one is read, and merged in
 //!   input order (directories and zips in name order, 7z in archive order), so the output never depends on thread
-//!   timing; of two data sets with one
-//!   identity the one whose file name sorts first is kept, so a directory, a zip and a 7z of the same files read
-//!   the same;
+//!   timing; of two data sets with one identity the one whose file name sorts first is kept, so a directory, a zip
+//!   and a 7z of the same files read the same;
 //! - hostile input is an [`Error`] (unsafe entry names, bombs, DTDs, unknown entities), never a panic;
 //! - bad data inside well-formed documents is a [`Diagnostic`] next to the data, never a failure;
 //! - an activity without exchanges (openLCA's `<flowData/>`) is a warning `ecospold2.empty-flow-data`, not a
@@ -273,7 +272,7 @@ impl<'o> Reader<'o> {
             })
         };
         let thread = std::thread::Builder::new().name("ecospold2-parse".to_owned()).spawn(parse);
-        let handle = thread.map_err(|e| Error::Pack { message: format!("cannot start a parsing thread: {e}") })?;
+        let handle = thread.map_err(|e| Error::Thread { message: e.to_string() })?;
         self.parsing = Some((names, handle));
         Ok(())
     }
