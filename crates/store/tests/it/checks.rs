@@ -375,3 +375,30 @@ pub(crate) async fn check_many_inputs(store: &Store) {
     assert!(error.contains("datasets/00000_x.spold") && error.contains("does not fit"), "{error}");
     assert_eq!(store.list_runs(10).await.unwrap().len(), 1, "a refused run leaves no row");
 }
+
+/// An exchange row must name a process row of its dataset version, whoever inserts it: a foreign key on SQLite, a
+/// check per statement on PostgreSQL (sql/postgres/0006). A statement with one orphan among valid rows is refused
+/// whole; valid rows pass.
+pub(crate) async fn check_exchange_needs_its_process(store: &Store) {
+    let dataset = awkward_dataset("x");
+    load_new(store, "awkward", &dataset, &[]).await;
+    let versions = store.list_dataset_versions().await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.id.0).collect::<Vec<_>>(), vec![1], "the statements below name version 1");
+    let before = store.count_rows().await.unwrap();
+    let orphans: [&'static str; 3] = [
+        "INSERT INTO exchange (dataset_version_id, process_ordinal, ordinal, internal_id, flow_id, is_reference, \
+         detail) VALUES (1, 999, 0, 'orphan', 'f', false, '{}')",
+        "INSERT INTO exchange (dataset_version_id, process_ordinal, ordinal, internal_id, flow_id, is_reference, \
+         detail) VALUES (2, 0, 900, 'other version', 'f', false, '{}')",
+        "INSERT INTO exchange (dataset_version_id, process_ordinal, ordinal, internal_id, flow_id, is_reference, \
+         detail) VALUES (1, 0, 900, 'valid', 'f', false, '{}'), (1, 999, 901, 'orphan', 'f', false, '{}')",
+    ];
+    for sql in orphans {
+        let error = execute_raw(store, sql).await.expect_err(sql).to_lowercase();
+        assert!(error.contains("foreign key") || error.contains("names no process row"), "{sql}: {error}");
+    }
+    assert_eq!(store.count_rows().await.unwrap(), before, "refused statements insert nothing");
+    let valid = "INSERT INTO exchange (dataset_version_id, process_ordinal, ordinal, internal_id, flow_id, \
+                 is_reference, detail) VALUES (1, 0, 900, 'valid', 'f', false, '{}'), (1, 0, 901, 'also', 'f', false, '{}')";
+    assert_eq!(execute_raw(store, valid).await.unwrap(), 2);
+}

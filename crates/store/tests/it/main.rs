@@ -22,6 +22,7 @@ macro_rules! shared_checks {
             check_diff_of_dataset_versions,
             check_abandoned_runs,
             check_many_inputs,
+            check_exchange_needs_its_process,
         );
 
         mod tokens {
