@@ -9,7 +9,7 @@
 
 use crate::datasets::{ACTIVITY_ID_KEY, ACTIVITY_LINK_KEY, DocumentRead, UNIT_ID_KEY};
 use crate::masterdata::MasterData;
-use ecoref_model::packed::{CheckedRecord, Item, Map, PackError, Packer, Record, Seq, Value, from_packed};
+use ecoref_model::packed::{CheckedRecord, Item, Map, PackError, Packer, Record, Seq, Value};
 use ecoref_model::{
     Contact, Dataset, Diagnostic, Flow, PackedDataset, PackedDatasetBuilder, PreparedProcess, Process, Source,
 };
@@ -469,7 +469,7 @@ impl<'c> LinkContext<'c> {
         if patch.location.is_none() && patch.exchanges.is_empty() {
             return Ok((prepared, diagnostics));
         }
-        let mut unpacked: Process = from_packed(prepared.packed().bytes())?;
+        let mut unpacked: Process = prepared.packed().unpack()?;
         if let Some(location) = patch.location {
             unpacked.location = Some(location);
         }

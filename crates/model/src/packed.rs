@@ -712,6 +712,11 @@ impl CheckedRecord {
         Record::with_shared(&self.bytes, &self.shared)
     }
 
+    /// The value the record was packed from, as [`from_packed`] gives it, without checking the bytes again.
+    pub fn unpack<'a, T: de::Deserialize<'a>>(&'a self) -> Result<T, PackError> {
+        T::deserialize(self.record().root())
+    }
+
     /// The record's bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

@@ -5,7 +5,6 @@
 use crate::hash::ContentHasher;
 use crate::packed::{CheckedRecord, Item, PackError, Packer, Record};
 use crate::{ContentHash, Counts, Dataset, EntityId, Process};
-use serde::Deserialize;
 use std::fmt;
 
 /// A dataset whose processes are packed records ([`crate::packed`]), in canonical order, with everything else as
@@ -74,7 +73,7 @@ impl PackedDataset {
 
     /// Process `idx` (in canonical order), unpacked.
     pub fn process(&self, idx: usize) -> Option<Result<Process, PackError>> {
-        self.processes.get(idx).map(unpack_process)
+        self.processes.get(idx).map(CheckedRecord::unpack)
     }
 
     /// Bytes held by the packed processes.
@@ -85,13 +84,9 @@ impl PackedDataset {
     /// The whole dataset as model values.
     pub fn into_dataset(self) -> Result<Dataset, PackError> {
         let mut dataset = self.others;
-        dataset.processes = self.processes.iter().map(unpack_process).collect::<Result<_, _>>()?;
+        dataset.processes = self.processes.iter().map(CheckedRecord::unpack).collect::<Result<_, _>>()?;
         Ok(dataset)
     }
-}
-
-fn unpack_process(record: &CheckedRecord) -> Result<Process, PackError> {
-    Process::deserialize(record.record().root())
 }
 
 /// A packed process checked and rendered as canonical JSON, ready to be added to a [`PackedDatasetBuilder`].
