@@ -690,6 +690,11 @@ pub(crate) const DIAGNOSTIC_TYPES: [ColumnType; 10] = [
     ColumnType::Text,
 ];
 
+/// A text cell, or null.
+fn opt_text(text: &Option<String>) -> Cell {
+    text.as_ref().map_or(Cell::Null, |t| Cell::Text(t.clone()))
+}
+
 /// Columns of `import_input`, in row order.
 pub(crate) const INPUT_COLUMNS: [&str; 7] = ["run_id", "seq", "name", "sha256", "size_bytes", "url", "licence"];
 
@@ -707,16 +712,13 @@ pub(crate) fn input_rows(run_id: i64, inputs: &[crate::InputFile]) -> Rows<'_> {
             Cell::Text(input.name.clone()),
             Cell::Text(input.sha256.clone()),
             Cell::Int(size),
-            input.url.as_ref().map_or(Cell::Null, |u| Cell::Text(u.clone())),
-            input.licence_class.as_ref().map_or(Cell::Null, |l| Cell::Text(l.clone())),
+            opt_text(&input.url),
+            opt_text(&input.licence_class),
         ])
     }))
 }
 
 pub(crate) fn diagnostic_rows(run_id: i64, diagnostics: &[Diagnostic]) -> Rows<'_> {
-    fn opt_text(text: &Option<String>) -> Cell {
-        text.as_ref().map_or(Cell::Null, |t| Cell::Text(t.clone()))
-    }
     fn opt_int(n: Option<u64>) -> Result<Cell> {
         match n {
             None => Ok(Cell::Null),
