@@ -207,8 +207,8 @@ pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOpti
 /// A document waiting in a batch: its display name and bytes.
 type Pending = (String, Vec<u8>);
 
-/// A batch being parsed on a thread of its own: its documents' names and, once joined, their reads.
-type Parsing = (Vec<String>, JoinHandle<Vec<Result<DocumentRead>>>);
+/// A batch being parsed on a thread of its own: once joined, each document's name and read, in order.
+type Parsing = JoinHandle<Vec<(String, Result<DocumentRead>)>>;
 
 /// State of one read: limits, byte accounting, the batch being filled, the batch being parsed and the documents
 /// read so far.
@@ -263,30 +263,30 @@ impl<'o> Reader<'o> {
         let on_invalid = self.options.on_invalid;
         let n_workers = self.n_workers;
         let collector = Arc::clone(&self.collector);
-        let names = batch.iter().map(|(file, _)| file.clone()).collect();
         let parse = move || {
             let collector = collector.read().unwrap_or_else(PoisonError::into_inner);
             let known_flow = |id: &str| collector.has_flow(id);
-            map_in_parallel(&batch, n_workers, &Packer::new, &|packer, (file, bytes): &Pending| {
+            let reads = map_in_parallel(&batch, n_workers, &Packer::new, &|packer, (file, bytes): &Pending| {
                 read_one(file, bytes, on_invalid, &known_flow, packer)
-            })
+            });
+            batch.into_iter().map(|(file, _)| file).zip(reads).collect()
         };
         let thread = std::thread::Builder::new().name("ecospold2-parse".to_owned()).spawn(parse);
         let handle = thread.map_err(|e| Error::Thread { message: e.to_string() })?;
-        self.parsing = Some((names, handle));
+        self.parsing = Some(handle);
         Ok(())
     }
 
     /// Waits for the batch being parsed and keeps its documents, in order.
     fn keep_parsed(&mut self) -> Result<()> {
-        let Some((names, handle)) = self.parsing.take() else {
+        let Some(handle) = self.parsing.take() else {
             return Ok(());
         };
         // A parser only panics on a violated internal invariant: pass the panic on.
-        let results = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let reads = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let mut collector = self.collector.write().unwrap_or_else(PoisonError::into_inner);
-        for (file, result) in names.iter().zip(results) {
-            collector.add(file, result?);
+        for (file, read) in reads {
+            collector.add(&file, read?);
         }
         Ok(())
     }
@@ -321,7 +321,7 @@ impl<'o> Reader<'o> {
 impl Drop for Reader<'_> {
     /// A read given up (an error) leaves no parsing thread behind.
     fn drop(&mut self) {
-        if let Some((_, handle)) = self.parsing.take() {
+        if let Some(handle) = self.parsing.take() {
             let _ = handle.join();
         }
     }
