@@ -180,7 +180,7 @@ pub fn read_path_packed_with_progress(
     }
     let mut state = Reader::new(options, &display);
     progress(Progress { entries_done: 0, entries_total: 1, current: &display });
-    let bytes = state.budget.read_limited(&display, input.file)?;
+    let bytes = state.budget.read_file_limited(&display, input.file)?;
     state.push(display.clone(), bytes)?;
     progress(Progress { entries_done: 1, entries_total: 1, current: &display });
     state.finish()
@@ -490,7 +490,7 @@ fn read_dir(
         }
     })?;
     let read = for_each_file(&files, display_name, progress, |file, _, handle| {
-        let bytes = state.budget.read_limited(file, handle)?;
+        let bytes = state.budget.read_file_limited(file, handle)?;
         state.push(file.to_owned(), bytes)
     });
     state.conclude(read)

@@ -99,7 +99,7 @@ pub fn read_path_with_progress(
     }
     let mut reader = Reader::new(options, &display);
     progress(Progress { entries_done: 0, entries_total: 1, current: &display });
-    let bytes = reader.budget.read_limited(&display, input.file)?;
+    let bytes = reader.budget.read_file_limited(&display, input.file)?;
     reader.read_document(&display, &bytes)?;
     progress(Progress { entries_done: 1, entries_total: 1, current: &display });
     Ok(reader.finish())
@@ -230,7 +230,7 @@ fn read_dir(
         }
     })?;
     for_each_file(&files, display_name, progress, |file, _, handle| {
-        let bytes = state.budget.read_limited(file, handle)?;
+        let bytes = state.budget.read_file_limited(file, handle)?;
         state.read_document(file, &bytes)
     })?;
     Ok(state.finish())

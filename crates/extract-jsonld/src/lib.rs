@@ -100,7 +100,7 @@ pub fn read_path_with_progress(
     }
     let mut state = Reader::new(options, &display);
     progress(Progress { entries_done: 0, entries_total: 1, current: &display });
-    let bytes = state.budget.read_limited(&display, input.file)?;
+    let bytes = state.budget.read_file_limited(&display, input.file)?;
     state.read_document(&display, "", &bytes)?;
     progress(Progress { entries_done: 1, entries_total: 1, current: &display });
     Ok(state.finish())
