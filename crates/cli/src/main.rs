@@ -2,6 +2,11 @@
 //!
 //! Exit codes (for schedulers): 0 ok, 1 finished but some data sets were rejected, 2 error.
 
+/// mimalloc instead of glibc's allocator: readers and row builders allocate and free many small values on
+/// several threads, where glibc's malloc and free were 13 % of an EcoSpold2 import (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod demo;
 mod import;
 mod inspect;

@@ -6,6 +6,11 @@
 //! ecoref-synth version     (the generator version that keys caches)
 //! ```
 
+/// mimalloc instead of glibc's allocator: readers and row builders allocate and free many small values on
+/// several threads, where glibc's malloc and free were 13 % of an EcoSpold2 import (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ecoref_model::Dataset;
 use ecoref_synth::{Format, Params, generate, write_format, write_manifest};
 use std::path::{Path, PathBuf};
