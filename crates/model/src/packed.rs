@@ -905,18 +905,45 @@ impl<'a> Record<'a> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    write_json_str(out, self.str_at(&mut at));
+                    at = self.write_json_str_at(at, out);
                     out.push(b':');
                     at = self.write_json_at(at, out);
                 }
                 out.push(b'}');
                 at
             }
+            STR | STR_REF => self.write_json_str_at(pos, out),
             _ => {
                 write_json_scalar(out, value.item());
                 self.skip(pos)
             }
         }
+    }
+
+    /// Writes the string at `pos` as JSON from its bytes (checked as UTF-8 when the record was): no second UTF-8
+    /// check for the strings that need no escape, which are nearly all. Returns the position after it.
+    fn write_json_str_at(&self, mut pos: usize, out: &mut Vec<u8>) -> usize {
+        let tag = self.bytes[pos];
+        pos += 1;
+        let text: &'a [u8] = match tag {
+            STR => {
+                let len = self.varint_at(&mut pos) as usize;
+                pos += len;
+                &self.bytes[pos - len..pos]
+            }
+            STR_REF => {
+                let index = self.varint_at(&mut pos) as usize;
+                self.strings[index].as_bytes()
+            }
+            _ => unreachable!("record checked when parsed: a string"),
+        };
+        if needs_escape(text) {
+            let text = std::str::from_utf8(text).expect("record checked when parsed");
+            write_json_scalar(out, Item::Str(text));
+        } else {
+            write_plain_json_str(out, text);
+        }
+        pos
     }
 
     /// Position just after the value at `pos`.
@@ -1147,17 +1174,11 @@ pub fn write_entries_sorted(out: &mut Vec<u8>, entries: &mut [(&str, Value<'_, '
 
 fn write_json_scalar(out: &mut Vec<u8>, item: Item<'_, '_>) {
     use serde::Serializer as _;
-    if let Item::Str(s) = item {
-        // Most strings (ids, names, units) need no escape: copied whole. The check has no early exit, so it runs
-        // a vector at a time; serde_json escapes exactly these bytes (controls, quote, backslash).
-        let needs_escape = s.bytes().fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-        if !needs_escape {
-            out.reserve(s.len() + 2);
-            out.push(b'"');
-            out.extend_from_slice(s.as_bytes());
-            out.push(b'"');
-            return;
-        }
+    if let Item::Str(s) = item
+        && !needs_escape(s.as_bytes())
+    {
+        write_plain_json_str(out, s.as_bytes());
+        return;
     }
     let mut json = serde_json::Serializer::new(&mut *out);
     // Writing to a Vec cannot fail.
@@ -1171,6 +1192,21 @@ fn write_json_scalar(out: &mut Vec<u8>, item: Item<'_, '_>) {
         Item::Seq(_) | Item::Map(_) => unreachable!("containers are written by the callers"),
     };
     written.expect("JSON written to a Vec");
+}
+
+/// Whether JSON needs an escape in `text`: serde_json escapes exactly these bytes (controls, quote, backslash).
+/// Most strings (ids, names, units) need none and are copied whole. The check has no early exit, so it runs a
+/// vector at a time.
+fn needs_escape(text: &[u8]) -> bool {
+    text.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
+/// Writes `text`, which [`needs_escape`] found plain, as a JSON string.
+fn write_plain_json_str(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
 }
 
 /// Writes `s` as a JSON string, escaped exactly as serde_json escapes it.
