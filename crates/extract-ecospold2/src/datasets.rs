@@ -45,7 +45,8 @@ impl DocumentRead {
 }
 
 /// Reads a parsed document of any kind: data set, MasterData, inline master data, EcoSpold1 or unknown.
-/// `known_flow` says whether a flow id was read already (by an earlier batch): its exchanges need not describe it.
+/// `known_flow` says whether a flow id was described already (by an earlier document): its exchanges need not
+/// describe it.
 pub(crate) fn read_document(file: &str, doc: &Document, known_flow: &dyn Fn(&str) -> bool) -> DocumentRead {
     let mut out = DocumentRead::default();
     let root = doc.root();

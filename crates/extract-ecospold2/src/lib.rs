@@ -16,14 +16,14 @@
 //! kept in the exchange metadata (`activity_link_id`).
 //!
 //! # Invariants
-//! - streaming: one document is in memory at a time per worker (plus the entities read so far), each read through
-//!   a size limit; archives are never extracted to disk; the processes read so far are held packed
-//!   ([`ecoref_model::packed`], a few hundred bytes per exchange), and [`read_path_packed`] hands them over as is,
-//!   so that an ecoinvent release loads in well under 1 GiB;
-//! - documents are parsed on up to four threads in batches, each batch while the next one is read, and merged in
-//!   input order (directories and zips in name order, 7z in archive order), so the output never depends on thread
-//!   timing; of two data sets with one identity the one whose file name sorts first is kept, so a directory, a zip
-//!   and a 7z of the same files read the same;
+//! - streaming: a bounded number of documents is in memory at once (16 queued and one per parsing thread, plus
+//!   the entities read so far), each read through a size limit; archives are never extracted to disk; the
+//!   processes read so far are held packed ([`ecoref_model::packed`], a few hundred bytes per exchange), and
+//!   [`read_path_packed`] hands them over as is, so that an ecoinvent release loads in well under 1 GiB;
+//! - documents are parsed on up to four threads, each taking the next document queued while the caller's thread
+//!   reads the ones after it, and merged in input order (directories and zips in name order, 7z in archive
+//!   order), so the output never depends on thread timing; of two data sets with one identity the one whose file
+//!   name sorts first is kept, so a directory, a zip and a 7z of the same files read the same;
 //! - hostile input is an [`Error`] (unsafe entry names, bombs, DTDs, unknown entities), never a panic;
 //! - bad data inside well-formed documents is a [`Diagnostic`] next to the data, never a failure;
 //! - an activity without exchanges (openLCA's `<flowData/>`) is a warning `ecospold2.empty-flow-data`, not a
@@ -43,25 +43,21 @@ use crate::datasets::DocumentRead;
 use crate::link::{Collector, PackedProcess};
 use ecoref_extract_support::xml::{XmlError, XmlErrorKind};
 use ecoref_extract_support::{
-    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, is_unsafe_entry_name, map_in_parallel,
-    open_input, walk_dir,
+    ByteBudget, Input, Limits, WalkStep, ZipContainer, for_each_file, is_unsafe_entry_name, open_input, walk_dir,
 };
 use ecoref_model::packed::Packer;
 use ecoref_model::{Dataset, Diagnostic, PackedDataset};
+use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek};
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 /// Name of this reader, recorded with every import.
 pub const READER_NAME: &str = "ecospold2";
 /// Version of this reader; bumped whenever the output for the same input changes.
 pub const READER_VERSION: &str = "0.1.0";
-
-/// Most documents parsed together (in parallel) before their results are kept.
-const BATCH_DOCUMENTS: usize = 64;
-/// Most bytes of documents held for one parallel batch.
-const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
 /// Limits and policies of one read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,24 +200,133 @@ pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOpti
     read_7z_inner(display_name, reader, options, &mut |_| {})?.unpack()
 }
 
-/// A document waiting in a batch: its display name and bytes.
-type Pending = (String, Vec<u8>);
+/// Documents queued for the parsing threads at most; with the results not yet kept, what bounds the documents in
+/// memory at once.
+const QUEUED_DOCUMENTS: usize = 16;
 
-/// A batch being parsed on a thread of its own: once joined, each document's name and read, in order.
-type Parsing = JoinHandle<Vec<(String, Result<DocumentRead>)>>;
+/// A document for a parsing thread: its position in the input, display name and bytes.
+type Job = (usize, String, Vec<u8>);
 
-/// State of one read: limits, byte accounting, the batch being filled, the batch being parsed and the documents
-/// read so far.
+/// A parsing thread's answer: the document's position, display name and read.
+type Parsed = (usize, String, Result<DocumentRead>);
+
+/// The parsing threads: each takes the next document queued (so the input order is the order they are taken in),
+/// parses it and sends the read back; the reader keeps the reads in input order.
+struct Parsers {
+    /// Dropped to tell the threads no document will come.
+    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
+    parsed: Receiver<Parsed>,
+    threads: Vec<JoinHandle<()>>,
+    /// Reads that came before the read of an earlier document, by position.
+    waiting: BTreeMap<usize, (String, Result<DocumentRead>)>,
+    n_queued: usize,
+    n_kept: usize,
+}
+
+impl Parsers {
+    fn start(n_workers: usize, on_invalid: OnInvalid) -> Result<Parsers> {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(QUEUED_DOCUMENTS);
+        let (answer, parsed) = std::sync::mpsc::channel::<Parsed>();
+        let queue = Arc::new(Mutex::new(queue));
+        let mut parsers =
+            Parsers { jobs: Some(jobs), parsed, threads: Vec::new(), waiting: BTreeMap::new(), n_queued: 0, n_kept: 0 };
+        for _ in 0..n_workers.max(1) {
+            let queue = Arc::clone(&queue);
+            let answer = answer.clone();
+            let work = move || parse_queued(&queue, &answer, on_invalid);
+            let thread = std::thread::Builder::new().name("ecospold2-parse".to_owned()).spawn(work);
+            // On error the threads started already end when `parsers` is dropped.
+            parsers.threads.push(thread.map_err(|e| Error::Thread { message: e.to_string() })?);
+        }
+        Ok(parsers)
+    }
+
+    /// Queues a document, waiting while the queue is full.
+    fn queue(&mut self, file: String, bytes: Vec<u8>) -> Result<()> {
+        let jobs = self.jobs.as_ref().ok_or_else(|| Error::Thread { message: "the parsers were stopped".into() })?;
+        // A send only fails when every parsing thread is gone, which only a panic does: it is passed on at join.
+        if jobs.send((self.n_queued, file, bytes)).is_err() {
+            self.join();
+            return Err(Error::Thread { message: "the parsing threads stopped".to_owned() });
+        }
+        self.n_queued += 1;
+        Ok(())
+    }
+
+    /// Keeps, in input order, the reads that are ready (`wait`: every read of a document queued); a document that
+    /// failed is the error, the first in input order.
+    fn keep_ready(&mut self, collector: &mut Collector, wait: bool) -> Result<()> {
+        loop {
+            while let Some((file, read)) = self.waiting.remove(&self.n_kept) {
+                self.n_kept += 1;
+                collector.add(&file, read?);
+            }
+            if self.n_kept == self.n_queued {
+                return Ok(());
+            }
+            let next = if wait { self.parsed.recv().ok() } else { self.parsed.try_recv().ok() };
+            match next {
+                Some((idx, file, read)) => {
+                    self.waiting.insert(idx, (file, read));
+                }
+                None if wait => {
+                    // Every thread is gone with documents unanswered: only a panic does that.
+                    self.join();
+                    return Err(Error::Thread { message: "the parsing threads stopped".to_owned() });
+                }
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Tells the threads no document will come and waits for them; a thread's panic is passed on.
+    fn join(&mut self) {
+        self.jobs = None;
+        for thread in self.threads.drain(..) {
+            // A parser only panics on a violated internal invariant: pass the panic on.
+            thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    }
+}
+
+impl Drop for Parsers {
+    /// A read given up (an error) leaves no parsing thread behind.
+    fn drop(&mut self) {
+        self.jobs = None;
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A parsing thread: parses queued documents until the queue is closed. It remembers the flows its own earlier
+/// documents described, so their later exchanges need not describe them again; the first document (in input
+/// order) that describes a flow always does, as each thread takes documents in input order.
+fn parse_queued(queue: &Mutex<Receiver<Job>>, answer: &Sender<Parsed>, on_invalid: OnInvalid) {
+    let mut packer = Packer::new();
+    let mut described: HashSet<String> = HashSet::new();
+    loop {
+        let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok((idx, file, bytes)) = job else { return };
+        let read = read_one(&file, &bytes, on_invalid, &|id: &str| described.contains(id), &mut packer);
+        if let Ok(read) = &read {
+            described.extend(read.exchange_flows.iter().map(|flow| flow.id.id.clone()));
+            described.extend(read.master.flows.iter().map(|flow| flow.id.id.clone()));
+        }
+        if answer.send((idx, file, read)).is_err() {
+            return;
+        }
+    }
+}
+
+/// State of one read: limits, byte accounting, the parsing threads and the documents read so far.
 struct Reader<'o> {
     options: &'o ReadOptions,
     budget: ByteBudget,
     n_entries_read: u64,
-    batch: Vec<Pending>,
-    batch_bytes: usize,
-    parsing: Option<Parsing>,
-    /// Shared with the parsing thread, which asks it which flows earlier batches described; written only between
-    /// two batches' parses.
-    collector: Arc<RwLock<Collector>>,
+    /// Started with the first document.
+    parsers: Option<Parsers>,
+    collector: Collector,
     n_workers: usize,
 }
 
@@ -232,72 +337,38 @@ impl<'o> Reader<'o> {
             options,
             budget: ByteBudget::new(input, options.limits()),
             n_entries_read: 0,
-            batch: Vec::new(),
-            batch_bytes: 0,
-            parsing: None,
-            collector: Arc::new(RwLock::new(Collector::default())),
+            parsers: None,
+            collector: Collector::default(),
             n_workers,
         }
     }
 
-    /// Queues a document; parses the batch when it is full.
+    /// Queues a document for the parsing threads and keeps the reads that are ready.
     fn push(&mut self, file: String, bytes: Vec<u8>) -> Result<()> {
-        self.batch_bytes += bytes.len();
-        self.batch.push((file, bytes));
-        if self.batch.len() >= BATCH_DOCUMENTS || self.batch_bytes >= BATCH_BYTES {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Starts parsing the queued documents on a thread of their own (on several threads when there are several,
-    /// keeping their order), once the batch before them is parsed and kept: the next batch is read meanwhile.
-    fn flush(&mut self) -> Result<()> {
-        self.keep_parsed()?;
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_bytes = 0;
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.n_entries_read += batch.len() as u64;
-        let on_invalid = self.options.on_invalid;
-        let n_workers = self.n_workers;
-        let collector = Arc::clone(&self.collector);
-        let parse = move || {
-            let collector = collector.read().unwrap_or_else(PoisonError::into_inner);
-            let known_flow = |id: &str| collector.has_flow(id);
-            let reads = map_in_parallel(&batch, n_workers, &Packer::new, &|packer, (file, bytes): &Pending| {
-                read_one(file, bytes, on_invalid, &known_flow, packer)
-            });
-            batch.into_iter().map(|(file, _)| file).zip(reads).collect()
+        let parsers = match &mut self.parsers {
+            Some(parsers) => parsers,
+            None => self.parsers.insert(Parsers::start(self.n_workers, self.options.on_invalid)?),
         };
-        let thread = std::thread::Builder::new().name("ecospold2-parse".to_owned()).spawn(parse);
-        let handle = thread.map_err(|e| Error::Thread { message: e.to_string() })?;
-        self.parsing = Some(handle);
-        Ok(())
+        parsers.queue(file, bytes)?;
+        self.n_entries_read += 1;
+        parsers.keep_ready(&mut self.collector, false)
     }
 
-    /// Waits for the batch being parsed and keeps its documents, in order.
+    /// Waits for every document queued and keeps their reads.
     fn keep_parsed(&mut self) -> Result<()> {
-        let Some(handle) = self.parsing.take() else {
-            return Ok(());
-        };
-        // A parser only panics on a violated internal invariant: pass the panic on.
-        let reads = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let mut collector = self.collector.write().unwrap_or_else(PoisonError::into_inner);
-        for (file, read) in reads {
-            collector.add(&file, read?);
+        match &mut self.parsers {
+            Some(parsers) => parsers.keep_ready(&mut self.collector, true),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Notes a file not loaded, by kind.
     fn not_loaded(&mut self, kind: &str) {
-        self.collector.write().unwrap_or_else(PoisonError::into_inner).not_loaded(kind);
+        self.collector.not_loaded(kind);
     }
 
-    /// [`Reader::finish`] after reading the documents with `read`; when reading failed, a document of an earlier
-    /// batch that failed to parse is the error, as it comes first in input order.
+    /// [`Reader::finish`] after reading the documents with `read`; when reading failed, a document read before
+    /// that failed to parse is the error, as it comes first in input order.
     fn conclude(mut self, read: Result<()>) -> Result<PackedReadOutput> {
         match read {
             Ok(()) => self.finish(),
@@ -309,21 +380,14 @@ impl<'o> Reader<'o> {
     }
 
     fn finish(mut self) -> Result<PackedReadOutput> {
-        self.flush()?;
         self.keep_parsed()?;
-        let collector = std::mem::take(&mut *self.collector.write().unwrap_or_else(PoisonError::into_inner));
+        if let Some(mut parsers) = self.parsers.take() {
+            parsers.join();
+        }
+        let collector = std::mem::take(&mut self.collector);
         let (dataset, diagnostics, n_rejected) =
             collector.finish(self.n_workers).map_err(|e| Error::Pack { message: e.to_string() })?;
         Ok(PackedReadOutput { dataset, diagnostics, n_rejected, n_entries_read: self.n_entries_read })
-    }
-}
-
-impl Drop for Reader<'_> {
-    /// A read given up (an error) leaves no parsing thread behind.
-    fn drop(&mut self) {
-        if let Some(handle) = self.parsing.take() {
-            let _ = handle.join();
-        }
     }
 }
 

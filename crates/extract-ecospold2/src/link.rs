@@ -5,10 +5,12 @@
 //! exchanges fits in a few hundred MB. Linking reads each packed process once (no model values built): it
 //! reports what is missing and notes what MasterData or the process ids would change, and only a process with
 //! such a change is unpacked, changed and packed again. Processes are then rendered as canonical JSON (for the
-//! content hash) on the reader's threads, in batches, and kept in canonical order.
+//! content hash) on the reader's threads, each taking the next process, and hashed in canonical order on the
+//! calling thread meanwhile.
 
 use crate::datasets::{ACTIVITY_ID_KEY, ACTIVITY_LINK_KEY, DocumentRead, UNIT_ID_KEY};
 use crate::masterdata::MasterData;
+use ecoref_extract_support::map_in_order;
 use ecoref_model::packed::{CheckedRecord, Item, Map, PackError, Packer, Record, Seq, Value};
 use ecoref_model::{
     Contact, Dataset, Diagnostic, Flow, PackedDataset, PackedDatasetBuilder, PreparedProcess, Process, Source,
@@ -115,8 +117,9 @@ impl PackedProcess {
     }
 }
 
-/// Processes linked and rendered per batch: enough to keep both threads busy, little memory.
-const LINK_BATCH: usize = 512;
+/// Processes linked and rendered ahead of the one being hashed, at most: enough to keep every thread busy, little
+/// memory (a rendered process holds its canonical JSON).
+const LINK_WINDOW: usize = 512;
 
 /// Collects document reads in input order, then links them into one dataset.
 #[derive(Debug, Default)]
@@ -195,12 +198,6 @@ impl Collector {
         self.n_rejected += 1;
     }
 
-    /// True when a flow with this id was read already (MasterData or an exchange): later exchanges of it would
-    /// not change the flows of the dataset.
-    pub(crate) fn has_flow(&self, id: &str) -> bool {
-        self.master_flows.contains_key(id) || self.exchange_flows.contains_key(id)
-    }
-
     pub(crate) fn not_loaded(&mut self, kind: &str) {
         *self.not_loaded.entry(kind.to_owned()).or_default() += 1;
     }
@@ -217,39 +214,21 @@ impl Collector {
             let mut order: Vec<usize> = (0..processes.len()).collect();
             order.sort_by(|&a, &b| processes[a].0.id.cmp(&processes[b].0.id));
             let mut slots: Vec<Option<(PackedProcess, String)>> = processes.into_iter().map(Some).collect();
-            // Each batch is linked while the previous one is hashed (the hash is one sequential sha256).
-            let mut keep = |results: Vec<Result<Linked, PackError>>| -> Result<(), PackError> {
-                for result in results {
-                    let (idx, prepared, diagnostics) = result?;
-                    builder.push(prepared)?;
-                    if !diagnostics.is_empty() {
-                        linked_diagnostics.push((idx, diagnostics));
-                    }
-                }
-                Ok(())
+            let items: Vec<(usize, PackedProcess, String)> =
+                order.iter().filter_map(|&idx| slots[idx].take().map(|(process, file)| (idx, process, file))).collect();
+            // Processes are linked and rendered on the workers while this thread hashes them in canonical order
+            // (the hash is one sequential sha256).
+            let link = |packer: &mut Packer, (idx, process, file): (usize, PackedProcess, String)| {
+                context.link(process, &file, packer).map(|(prepared, diagnostics)| (idx, prepared, diagnostics))
             };
-            let mut previous: Option<Vec<Result<Linked, PackError>>> = None;
-            for batch in order.chunks(LINK_BATCH) {
-                let items: Vec<(usize, PackedProcess, String)> = batch
-                    .iter()
-                    .filter_map(|&idx| slots[idx].take().map(|(process, file)| (idx, process, file)))
-                    .collect();
-                let context = &context;
-                let (linked, kept) = std::thread::scope(|scope| {
-                    let linking = scope.spawn(move || link_batch(context, items, n_workers));
-                    let kept = previous.take().map_or(Ok(()), &mut keep);
-                    match linking.join() {
-                        Ok(linked) => (linked, kept),
-                        // A worker only panics on a violated internal invariant: pass the panic on.
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    }
-                });
-                kept?;
-                previous = Some(linked);
-            }
-            if let Some(last) = previous {
-                keep(last)?;
-            }
+            map_in_order(items, n_workers, LINK_WINDOW, &Packer::new, &link, |linked| {
+                let (idx, prepared, diagnostics) = linked?;
+                builder.push(prepared)?;
+                if !diagnostics.is_empty() {
+                    linked_diagnostics.push((idx, diagnostics));
+                }
+                Ok::<(), PackError>(())
+            })?;
         }
         // Link diagnostics in input order, as the documents came.
         linked_diagnostics.sort_by_key(|(idx, _)| *idx);
@@ -297,41 +276,6 @@ impl Collector {
         };
         Ok((builder.finish(others)?, all, self.n_rejected))
     }
-}
-
-/// One linked process: its input index, the process ready for the dataset, its diagnostics.
-type Linked = (usize, PreparedProcess, Vec<Diagnostic>);
-
-/// Links a batch of processes on up to `n_workers` threads; results in batch order.
-fn link_batch(
-    context: &LinkContext<'_>,
-    items: Vec<(usize, PackedProcess, String)>,
-    n_workers: usize,
-) -> Vec<Result<Linked, PackError>> {
-    let link_all = |items: Vec<(usize, PackedProcess, String)>| -> Vec<Result<Linked, PackError>> {
-        let mut packer = Packer::new();
-        items
-            .into_iter()
-            .map(|(idx, process, file)| {
-                let (prepared, diagnostics) = context.link(process, &file, &mut packer)?;
-                Ok((idx, prepared, diagnostics))
-            })
-            .collect()
-    };
-    if n_workers < 2 || items.len() < 2 {
-        return link_all(items);
-    }
-    let per_worker = items.len().div_ceil(n_workers);
-    let mut chunks: Vec<Vec<(usize, PackedProcess, String)>> = Vec::new();
-    let mut items = items.into_iter();
-    loop {
-        let chunk: Vec<_> = items.by_ref().take(per_worker).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
-    ecoref_extract_support::in_parallel(chunks, &link_all)
 }
 
 /// What linking looks things up in: MasterData and the ids of the processes read.

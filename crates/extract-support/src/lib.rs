@@ -34,6 +34,6 @@ pub use input::{Input, InputFile, open_input};
 pub use limit::{ByteBudget, read_at_most};
 pub use not_loaded::NotLoaded;
 pub use options::{Limits, OnInvalid, Progress};
-pub use parallel::{in_parallel, map_in_parallel};
+pub use parallel::{in_parallel, map_in_order};
 pub use version::compare_versions;
 pub use zip_archive::{ZipContainer, is_unsafe_entry_name};

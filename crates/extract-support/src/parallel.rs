@@ -1,5 +1,8 @@
 //! Scoped parallel work whose output order never depends on thread timing.
 
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
+
 /// Runs `work` on every chunk, each on a scoped thread of its own, and concatenates the results in chunk order. A
 /// worker only panics on a violated internal invariant: its panic is passed on.
 pub fn in_parallel<C: Send, R: Send>(
@@ -18,40 +21,87 @@ pub fn in_parallel<C: Send, R: Send>(
     })
 }
 
-/// Maps every item with `work` on `n_workers` scoped threads that each take the next item not yet taken (so a
-/// few large items do not leave a thread idle), each with its own state from `init`; results in item order. A
-/// worker only panics on a violated internal invariant: its panic is passed on.
-pub fn map_in_parallel<T: Sync, S, R: Send>(
-    items: &[T],
+/// Maps every item with `work` on `n_workers` scoped threads that each take the next item not yet taken (so a few
+/// slow items do not leave a thread idle), each thread with its own state from `init`, and hands the results to
+/// `keep` on the calling thread in item order, each as soon as it and every earlier one are done: the caller's
+/// work on result `i` overlaps the mapping of the ones after it. At most `window` items are taken ahead of the
+/// last one kept, which bounds the results held at once. The first error of `keep` stops the work and is
+/// returned. A worker only panics on a violated internal invariant: its panic is passed on.
+pub fn map_in_order<T: Send, S, R: Send, E>(
+    items: Vec<T>,
     n_workers: usize,
+    window: usize,
     init: &(impl Fn() -> S + Sync),
-    work: &(impl Fn(&mut S, &T) -> R + Sync),
-) -> Vec<R> {
-    let n_workers = n_workers.clamp(1, items.len().max(1));
+    work: &(impl Fn(&mut S, T) -> R + Sync),
+    mut keep: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    let n_items = items.len();
+    let n_workers = n_workers.clamp(1, n_items.max(1));
+    let window = window.max(1);
     if n_workers == 1 {
         let mut state = init();
-        return items.iter().map(|item| work(&mut state, item)).collect();
+        return items.into_iter().try_for_each(|item| keep(work(&mut state, item)));
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let worker = || {
-        let mut state = init();
-        let mut done = Vec::new();
-        loop {
-            let idx = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(item) = items.get(idx) else { return done };
-            done.push((idx, work(&mut state, item)));
+    // The items not yet taken, and how far the caller has kept (or `None` once it stopped).
+    let queue = Mutex::new((items.into_iter().enumerate(), Some(0usize)));
+    let kept_moved = Condvar::new();
+    let (answer, answers) = mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 0..n_workers {
+            let answer = answer.clone();
+            let (queue, kept_moved) = (&queue, &kept_moved);
+            scope.spawn(move || {
+                let mut state = init();
+                loop {
+                    let next = {
+                        let mut guard = queue.lock().unwrap_or_else(PoisonError::into_inner);
+                        loop {
+                            let (pending, kept) = &mut *guard;
+                            let Some(kept) = *kept else { break None };
+                            if pending.len() == 0 || n_items - pending.len() < kept + window {
+                                break pending.next();
+                            }
+                            guard = kept_moved.wait(guard).unwrap_or_else(PoisonError::into_inner);
+                        }
+                    };
+                    let Some((idx, item)) = next else { return };
+                    if answer.send((idx, work(&mut state, item))).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-    };
-    let per_worker: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n_workers).map(|_| scope.spawn(worker)).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    });
-    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-    for (idx, result) in per_worker.into_iter().flatten() {
-        slots[idx] = Some(result);
-    }
-    // Every index below items.len() was taken exactly once by the counter.
-    slots.into_iter().map(|slot| slot.expect("every item was mapped")).collect()
+        drop(answer);
+        let stop = || {
+            queue.lock().unwrap_or_else(PoisonError::into_inner).1 = None;
+            kept_moved.notify_all();
+        };
+        let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
+        let mut n_kept = 0;
+        // Every worker gone with items unanswered: only a panic does that, and the scope passes it on.
+        while let Ok((idx, result)) = answers.recv() {
+            waiting.insert(idx, result);
+            let before = n_kept;
+            while let Some(result) = waiting.remove(&n_kept) {
+                n_kept += 1;
+                if let Err(error) = keep(result) {
+                    stop();
+                    return Err(error);
+                }
+            }
+            if n_kept > before {
+                let mut guard = queue.lock().unwrap_or_else(PoisonError::into_inner);
+                if guard.1.is_some() {
+                    guard.1 = Some(n_kept);
+                }
+                kept_moved.notify_all();
+            }
+            if n_kept == n_items {
+                break;
+            }
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -67,19 +117,47 @@ mod tests {
     }
 
     #[test]
-    fn mapped_results_come_in_item_order_with_per_worker_state() {
+    fn mapped_results_are_kept_in_item_order_with_per_worker_state() {
         let items: Vec<u64> = (0..1000).collect();
-        for n_workers in [0, 1, 2, 7] {
+        for (n_workers, window) in [(0, 4), (1, 4), (2, 1), (2, 16), (7, 3)] {
+            let mut kept = Vec::new();
             // Uneven work: a few items take much longer than the rest.
-            let squared = map_in_parallel(&items, n_workers, &Vec::<u64>::new, &|seen, x| {
-                seen.push(*x);
-                if x % 97 == 0 {
+            let work = |seen: &mut Vec<u64>, x: u64| {
+                seen.push(x);
+                if x.is_multiple_of(97) {
                     std::thread::sleep(std::time::Duration::from_millis(2));
                 }
                 x * x
+            };
+            let done: Result<(), ()> = map_in_order(items.clone(), n_workers, window, &Vec::new, &work, |r| {
+                kept.push(r);
+                Ok(())
             });
-            assert_eq!(squared, items.iter().map(|x| x * x).collect::<Vec<_>>(), "{n_workers} workers");
+            assert_eq!(done, Ok(()));
+            assert_eq!(kept, items.iter().map(|x| x * x).collect::<Vec<_>>(), "{n_workers} workers");
         }
-        assert!(map_in_parallel(&[] as &[u8], 2, &|| (), &|_, x| *x).is_empty());
+        let none: Result<(), ()> = map_in_order(Vec::<u8>::new(), 2, 4, &|| (), &|_, x| x, |_| Err(()));
+        assert_eq!(none, Ok(()));
+    }
+
+    #[test]
+    fn the_first_error_in_item_order_stops_the_work() {
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        let mut kept = Vec::new();
+        let work = |_: &mut (), x: u32| {
+            taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            x
+        };
+        let done = map_in_order((0..10_000).collect(), 2, 8, &|| (), &work, |x| {
+            if x == 100 {
+                return Err(format!("item {x}"));
+            }
+            kept.push(x);
+            Ok(())
+        });
+        assert_eq!(done, Err("item 100".to_owned()));
+        assert_eq!(kept, (0..100).collect::<Vec<_>>());
+        // The window keeps the workers close behind: they stop soon after the error, not at the end.
+        assert!(taken.load(std::sync::atomic::Ordering::Relaxed) <= 100 + 1 + 8 + 2, "{taken:?}");
     }
 }
