@@ -43,6 +43,9 @@ pub enum Error {
     DatasetVersionNotFound(DatasetVersionId),
     #[error("cannot encode a {table} row: {detail}")]
     Encode { table: &'static str, detail: String },
+    /// A row cell does not fit its column's type in COPY's binary format.
+    #[error("cannot copy a row into {table}: {detail}")]
+    CopyCell { table: String, detail: String },
     #[error("corrupt {table} row in the database: {detail}")]
     Corrupt { table: &'static str, detail: String },
     #[error("invalid {kind} name {name:?}: use letters, digits and . _ - + (start with a letter or digit)")]
