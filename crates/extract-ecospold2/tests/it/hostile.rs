@@ -86,9 +86,9 @@ fn bad_numbers_are_warnings_not_failures() {
     assert_eq!(out.dataset.processes[0].exchanges[0].amount, None);
 }
 
-/// Documents are parsed a batch at a time while the next batch is read: a malformed document of an early batch is
-/// still the error when reading fails later (here the total size limit, 150 documents on), and under `Skip` every
-/// document of every batch is kept, in order.
+/// Documents are parsed on other threads while the next ones are read: a malformed document read early is still
+/// the error when reading fails later (here the total size limit, 150 documents on), and under `Skip` every other
+/// document is kept, in order.
 #[test]
 fn an_early_malformed_document_is_the_error_when_a_later_read_fails() {
     let docs: Vec<(String, Vec<u8>)> = (0..300)
@@ -116,4 +116,27 @@ fn an_early_malformed_document_is_the_error_when_a_later_read_fails() {
     let ids: Vec<&str> = out.dataset.processes.iter().map(|p| p.id.id.as_str()).collect();
     let expected: Vec<String> = (1..300).map(|i| format!("A{i:03}_P")).collect();
     assert_eq!(ids, expected);
+}
+
+/// Of two malformed documents, the error is the first in input order, whichever thread parses it and whenever:
+/// here the first is large (slow to parse) and the second small, 160 documents later.
+#[test]
+fn the_first_malformed_document_in_input_order_is_the_error() {
+    let slow = format!("<ecoSpold>{}<activityDataset></ecoSpold>", "<x a=\"1\"/>".repeat(200_000));
+    let docs: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            let bytes = match i {
+                40 => slow.clone().into_bytes(),
+                200 => b"<ecoSpold><activityDataset></ecoSpold>".to_vec(),
+                _ => MINIMAL.replace(r#"activity id="A""#, &format!(r#"activity id="A{i:03}""#)).into_bytes(),
+            };
+            (format!("datasets/{i:03}.spold"), bytes)
+        })
+        .collect();
+    let entries: Vec<(&str, &[u8])> = docs.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let zip = build_zip(&entries);
+    for _ in 0..3 {
+        let err = read_zip("two.zip", Cursor::new(zip.clone()), &ReadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("datasets/040.spold"), "{err}");
+    }
 }
