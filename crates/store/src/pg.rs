@@ -215,10 +215,24 @@ impl CopySink {
         }
     }
 
+    /// Writes a field: its length, then `prefix` and `bytes`.
+    fn field_with(&mut self, prefix: &[u8], bytes: &[u8]) {
+        // PostgreSQL refuses values over 1 GB anyway; a length i32 cannot hold is an error, not a wrapped number.
+        match i32::try_from(prefix.len() + bytes.len()) {
+            Ok(len) => {
+                self.buffer.extend_from_slice(&len.to_be_bytes());
+                self.buffer.extend_from_slice(prefix);
+                self.buffer.extend_from_slice(bytes);
+            }
+            Err(_) => {
+                let detail = format!("a value of {} bytes in column {}", bytes.len(), self.column);
+                self.mismatch(detail);
+            }
+        }
+    }
+
     fn field(&mut self, bytes: &[u8]) {
-        // Entries are limited far below 2 GiB (the limit of a PostgreSQL value is 1 GB).
-        self.buffer.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
-        self.buffer.extend_from_slice(bytes);
+        self.field_with(&[], bytes);
     }
 
     fn mismatch(&mut self, detail: String) {
@@ -267,12 +281,8 @@ impl RowSink for CopySink {
         match self.next_cell() {
             None => escape_text(&mut self.buffer, text),
             Some(BinaryType::Text | BinaryType::Json) => self.field(text.as_bytes()),
-            Some(BinaryType::Jsonb) => {
-                // jsonb's binary form: a version byte (1), then the JSON text.
-                self.buffer.extend_from_slice(&(text.len() as i32 + 1).to_be_bytes());
-                self.buffer.push(1);
-                self.buffer.extend_from_slice(text.as_bytes());
-            }
+            // jsonb's binary form: a version byte (1), then the JSON text.
+            Some(BinaryType::Jsonb) => self.field_with(&[1], text.as_bytes()),
             Some(other) => self.mismatch(format!("text for column {}, of type {other:?}", self.column)),
         }
     }
