@@ -386,7 +386,7 @@ mod tests {
             (-1, vec![]),
             (3, b"\x01{}".to_vec()),
         ] {
-            expected.extend_from_slice(&(len as i32).to_be_bytes());
+            expected.extend_from_slice(&i32::to_be_bytes(len));
             expected.extend_from_slice(&bytes);
         }
         expected.extend_from_slice(&(-1i16).to_be_bytes());
