@@ -42,8 +42,7 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
         let mut state = init();
         return items.into_iter().try_for_each(|item| keep(work(&mut state, item)));
     }
-    // The items not yet taken, and how far the caller has kept (or `None` once it stopped).
-    let queue = Mutex::new((items.into_iter().enumerate(), Some(0usize)));
+    let queue: Queue<_> = Mutex::new((items.into_iter().enumerate(), Some(0usize)));
     let kept_moved = Condvar::new();
     let (answer, answers) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
@@ -51,6 +50,7 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
             let answer = answer.clone();
             let (queue, kept_moved) = (&queue, &kept_moved);
             scope.spawn(move || {
+                let _stop = StopOnPanic { queue, kept_moved };
                 let mut state = init();
                 loop {
                     let next = {
@@ -72,6 +72,8 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
             });
         }
         drop(answer);
+        // A panic in `keep` must not leave a worker waiting for the window: the scope joins them all.
+        let _stop = StopOnPanic { queue: &queue, kept_moved: &kept_moved };
         let stop = || {
             queue.lock().unwrap_or_else(PoisonError::into_inner).1 = None;
             kept_moved.notify_all();
@@ -102,6 +104,26 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
         }
         Ok(())
     })
+}
+
+/// The queue of [`map_in_order`]: the items not yet taken, and how far the caller has kept (`None`: stopped).
+type Queue<I> = Mutex<(I, Option<usize>)>;
+
+/// Stops [`map_in_order`]'s workers when dropped during a panic (of a worker or of the caller's `keep`), so that
+/// no worker waits for the window to move: the scope joins every worker before it passes the panic on.
+struct StopOnPanic<'a, I> {
+    queue: &'a Queue<I>,
+    kept_moved: &'a Condvar,
+}
+
+impl<I> Drop for StopOnPanic<'_, I> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Never held here: the queue's lock is only taken around taking an item, which does not panic.
+            self.queue.lock().unwrap_or_else(PoisonError::into_inner).1 = None;
+            self.kept_moved.notify_all();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -159,5 +181,36 @@ mod tests {
         assert_eq!(kept, (0..100).collect::<Vec<_>>());
         // The window keeps the workers close behind: they stop soon after the error, not at the end.
         assert!(taken.load(std::sync::atomic::Ordering::Relaxed) <= 100 + 1 + 8 + 2, "{taken:?}");
+    }
+
+    /// Runs `f` on a thread of its own and says whether it panicked, failing the test if it takes over 30 s (a
+    /// hang) instead of hanging the test run.
+    fn panics_without_hanging(f: impl FnOnce() + Send + 'static) -> bool {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err();
+            let _ = done.send(panicked);
+        });
+        finished.recv_timeout(std::time::Duration::from_secs(30)).expect("no hang")
+    }
+
+    #[test]
+    fn a_panic_of_a_worker_or_of_keep_is_passed_on_without_a_hang() {
+        // A worker panics on item 10 while the others wait for the window to move past it.
+        assert!(panics_without_hanging(|| {
+            let work = |_: &mut (), x: u32| {
+                assert!(x != 10, "item {x}");
+                x
+            };
+            let _ = map_in_order((0..10_000).collect(), 3, 4, &|| (), &work, |_| Ok::<(), ()>(()));
+        }));
+        // The caller's keep panics while the workers wait for it.
+        assert!(panics_without_hanging(|| {
+            let keep = |x: u32| {
+                assert!(x != 10, "kept {x}");
+                Ok::<(), ()>(())
+            };
+            let _ = map_in_order((0..10_000).collect(), 2, 4, &|| (), &|_: &mut (), x: u32| x, keep);
+        }));
     }
 }
