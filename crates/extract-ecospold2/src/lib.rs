@@ -243,6 +243,10 @@ impl Parsers {
 
     /// Queues a document, waiting while the queue is full.
     fn queue(&mut self, file: String, bytes: Vec<u8>) -> Result<()> {
+        // A parsing thread only ends early by panicking: pass the panic on now rather than keep reading.
+        if self.threads.iter().any(JoinHandle::is_finished) {
+            self.join();
+        }
         let jobs = self.jobs.as_ref().ok_or_else(|| Error::Thread { message: "the parsers were stopped".into() })?;
         // A send only fails when every parsing thread is gone, which only a panic does: it is passed on at join.
         if jobs.send((self.n_queued, file, bytes)).is_err() {
@@ -253,9 +257,13 @@ impl Parsers {
         Ok(())
     }
 
-    /// Keeps, in input order, the reads that are ready (`wait`: every read of a document queued); a document that
-    /// failed is the error, the first in input order.
+    /// Keeps, in input order, the reads that are ready (`wait`: every read of a document queued, after which no
+    /// document can be queued); a document that failed is the error, the first in input order.
     fn keep_ready(&mut self, collector: &mut Collector, wait: bool) -> Result<()> {
+        if wait {
+            // The threads end once the queue is empty, so a thread's panic cannot leave this waiting forever.
+            self.jobs = None;
+        }
         loop {
             while let Some((file, read)) = self.waiting.remove(&self.n_kept) {
                 self.n_kept += 1;
@@ -354,7 +362,7 @@ impl<'o> Reader<'o> {
         parsers.keep_ready(&mut self.collector, false)
     }
 
-    /// Waits for every document queued and keeps their reads.
+    /// Waits for every document queued and keeps their reads; no document can be queued after.
     fn keep_parsed(&mut self) -> Result<()> {
         match &mut self.parsers {
             Some(parsers) => parsers.keep_ready(&mut self.collector, true),
