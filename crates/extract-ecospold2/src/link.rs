@@ -211,11 +211,10 @@ impl Collector {
         {
             let context = LinkContext::new(&self.master, &self.master_flows, &self.process_ids);
             // Canonical order: by id (ids are unique here, duplicates were rejected).
-            let mut order: Vec<usize> = (0..processes.len()).collect();
-            order.sort_by(|&a, &b| processes[a].0.id.cmp(&processes[b].0.id));
-            let mut slots: Vec<Option<(PackedProcess, String)>> = processes.into_iter().map(Some).collect();
-            let items: Vec<(usize, PackedProcess, String)> =
-                order.iter().filter_map(|&idx| slots[idx].take().map(|(process, file)| (idx, process, file))).collect();
+            // Each keeps its input index, which orders the link diagnostics.
+            let mut items: Vec<(usize, PackedProcess, String)> =
+                processes.into_iter().enumerate().map(|(idx, (process, file))| (idx, process, file)).collect();
+            items.sort_by(|a, b| a.1.id.cmp(&b.1.id));
             // Processes are linked and rendered on the workers while this thread hashes them in canonical order
             // (the hash is one sequential sha256).
             let link = |packer: &mut Packer, (idx, process, file): (usize, PackedProcess, String)| {
