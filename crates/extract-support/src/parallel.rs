@@ -74,10 +74,6 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
         drop(answer);
         // A panic in `keep` must not leave a worker waiting for the window: the scope joins them all.
         let _stop = StopOnPanic { queue: &queue, kept_moved: &kept_moved };
-        let stop = || {
-            queue.lock().unwrap_or_else(PoisonError::into_inner).1 = None;
-            kept_moved.notify_all();
-        };
         let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
         let mut n_kept = 0;
         // Every worker gone with items unanswered: only a panic does that, and the scope passes it on.
@@ -87,7 +83,7 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
             while let Some(result) = waiting.remove(&n_kept) {
                 n_kept += 1;
                 if let Err(error) = keep(result) {
-                    stop();
+                    stop_workers(&queue, &kept_moved);
                     return Err(error);
                 }
             }
@@ -109,6 +105,12 @@ pub fn map_in_order<T: Send, S, R: Send, E>(
 /// The queue of [`map_in_order`]: the items not yet taken, and how far the caller has kept (`None`: stopped).
 type Queue<I> = Mutex<(I, Option<usize>)>;
 
+/// Tells [`map_in_order`]'s workers to take no more items, waking those that wait for the window.
+fn stop_workers<I>(queue: &Queue<I>, kept_moved: &Condvar) {
+    queue.lock().unwrap_or_else(PoisonError::into_inner).1 = None;
+    kept_moved.notify_all();
+}
+
 /// Stops [`map_in_order`]'s workers when dropped during a panic (of a worker or of the caller's `keep`), so that
 /// no worker waits for the window to move: the scope joins every worker before it passes the panic on.
 struct StopOnPanic<'a, I> {
@@ -120,8 +122,7 @@ impl<I> Drop for StopOnPanic<'_, I> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             // Never held here: the queue's lock is only taken around taking an item, which does not panic.
-            self.queue.lock().unwrap_or_else(PoisonError::into_inner).1 = None;
-            self.kept_moved.notify_all();
+            stop_workers(self.queue, self.kept_moved);
         }
     }
 }
