@@ -289,21 +289,29 @@ impl Parsers {
 
     /// Tells the threads no document will come and waits for them; a thread's panic is passed on.
     fn join(&mut self) {
-        self.jobs = None;
-        for thread in self.threads.drain(..) {
-            // A parser only panics on a violated internal invariant: pass the panic on.
-            thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A parser only panics on a violated internal invariant: pass the panic on.
+        if let Some(panic) = self.stop() {
+            std::panic::resume_unwind(panic);
         }
+    }
+
+    /// Closes the queue and joins every thread; the first thread's panic, if one panicked.
+    fn stop(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        self.jobs = None;
+        let mut first_panic = None;
+        for thread in self.threads.drain(..) {
+            if let Err(panic) = thread.join() {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        first_panic
     }
 }
 
 impl Drop for Parsers {
     /// A read given up (an error) leaves no parsing thread behind.
     fn drop(&mut self) {
-        self.jobs = None;
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        let _ = self.stop();
     }
 }
 
