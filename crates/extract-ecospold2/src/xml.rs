@@ -6,7 +6,7 @@
 //! local name two meanings. The root's namespace is resolved (from the root's own declarations, the only ones that
 //! can bind its name), because it tells EcoSpold1 from EcoSpold2; no other element's namespace is looked up.
 
-use ecoref_extract_support::xml::{LineCounter, XmlError, XmlErrorKind, line_column, malformed, resolve_reference};
+use ecoref_extract_support::xml::{LazyLines, XmlError, XmlErrorKind, line_column, malformed, resolve_reference};
 use quick_xml::XmlVersion;
 use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
@@ -70,8 +70,8 @@ struct NodeData<'a> {
     first_child: u32,
     last_child: u32,
     next_sibling: u32,
-    /// 1-based line of the start tag.
-    line: u64,
+    /// Byte offset of the start tag in the document (its line is found only when asked for).
+    start: usize,
 }
 
 /// A parsed document: the root's namespace and the element tree, held in two arenas (elements and attributes)
@@ -83,6 +83,8 @@ pub(crate) struct Document<'a> {
     /// `nodes[0]` is the root.
     nodes: Vec<NodeData<'a>>,
     attrs: Vec<(&'a str, Cow<'a, str>)>,
+    bytes: &'a [u8],
+    lines: LazyLines,
 }
 
 impl Document<'_> {
@@ -115,7 +117,7 @@ impl<'d> Node<'d> {
 
     /// 1-based line of the start tag.
     pub(crate) fn line(self) -> u64 {
-        self.data().line
+        self.doc.lines.line_at(self.doc.bytes, self.data().start)
     }
 
     /// The attributes by local name, values as written (entities resolved).
@@ -196,9 +198,14 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
     // The reader skips a byte order mark and counts its positions after it.
     let bom_len: u64 = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut reader = Reader::from_reader(bytes);
-    let mut lines = LineCounter::default();
     // Elements are about one per 60 bytes in ecoinvent files.
-    let mut doc = Document { root_ns: RootNs::None, nodes: Vec::with_capacity(bytes.len() / 64), attrs: Vec::new() };
+    let mut doc = Document {
+        root_ns: RootNs::None,
+        nodes: Vec::with_capacity(bytes.len() / 64),
+        attrs: Vec::new(),
+        bytes,
+        lines: LazyLines::default(),
+    };
     // Indices of the open elements.
     let mut stack: Vec<u32> = Vec::new();
 
@@ -225,12 +232,11 @@ pub(crate) fn parse_document(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(fail_at(event_start, malformed(&format!("elements nested deeper than {MAX_DEPTH}"))));
                 }
-                let line = lines.line_at(bytes, raw_start);
                 if stack.is_empty() {
                     doc.root_ns = RootNs::of_root(e).map_err(|m| fail_at(event_start, malformed(&m)))?;
                 }
                 let end = usize::try_from(reader.buffer_position().saturating_add(bom_len)).unwrap_or(usize::MAX);
-                let idx = start_node(&mut doc, text.get(raw_start..end), e, line)
+                let idx = start_node(&mut doc, text.get(raw_start..end), e, raw_start)
                     .map_err(|m| fail_at(event_start, malformed(&m)))?;
                 if let Some(&parent) = stack.last() {
                     let previous = doc.nodes[parent as usize].last_child;
@@ -301,7 +307,12 @@ fn local_name(qualified: &str) -> &str {
 
 /// Adds the element of the raw start tag `raw` (`<name attrs>` or `<name attrs/>`) to `doc` and returns its index;
 /// its name and escape-free values borrow from the document instead of being copied.
-fn start_node<'a>(doc: &mut Document<'a>, raw: Option<&'a str>, e: &BytesStart<'_>, line: u64) -> Result<u32, String> {
+fn start_node<'a>(
+    doc: &mut Document<'a>,
+    raw: Option<&'a str>,
+    e: &BytesStart<'_>,
+    start: usize,
+) -> Result<u32, String> {
     let qualified = e.name().0;
     let inner = raw
         .and_then(|r| r.strip_prefix('<'))
@@ -333,7 +344,7 @@ fn start_node<'a>(doc: &mut Document<'a>, raw: Option<&'a str>, e: &BytesStart<'
         first_child: NONE,
         last_child: NONE,
         next_sibling: NONE,
-        line,
+        start,
     });
     Ok(idx)
 }
