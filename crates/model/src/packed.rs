@@ -922,7 +922,14 @@ impl<'a> Record<'a> {
 
     /// Writes the string at `pos` as JSON from its bytes (checked as UTF-8 when the record was): no second UTF-8
     /// check for the strings that need no escape, which are nearly all. Returns the position after it.
-    fn write_json_str_at(&self, mut pos: usize, out: &mut Vec<u8>) -> usize {
+    fn write_json_str_at(&self, pos: usize, out: &mut Vec<u8>) -> usize {
+        let (text, pos) = self.str_bytes_at(pos);
+        write_json_str_bytes(out, text);
+        pos
+    }
+
+    /// The bytes of the string at `pos` (UTF-8: checked when the record was) and the position after it.
+    fn str_bytes_at(&self, mut pos: usize) -> (&'a [u8], usize) {
         let tag = self.bytes[pos];
         pos += 1;
         let text: &'a [u8] = match tag {
@@ -937,13 +944,84 @@ impl<'a> Record<'a> {
             }
             _ => unreachable!("record checked when parsed: a string"),
         };
-        if needs_escape(text) {
-            let text = std::str::from_utf8(text).expect("record checked when parsed");
-            write_json_scalar(out, Item::Str(text));
-        } else {
-            write_plain_json_str(out, text);
+        (text, pos)
+    }
+
+    /// Writes the value at `pos` as [`Value::write_json_sorted`] does, in one walk over its bytes (strings are
+    /// copied from them, not decoded again); returns the position after it.
+    fn write_json_sorted_at(&self, pos: usize, out: &mut Vec<u8>) -> usize {
+        match self.bytes[pos] {
+            SEQ => {
+                let mut at = pos + 1 + 4;
+                let count = self.varint_at(&mut at);
+                out.push(b'[');
+                for i in 0..count {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    at = self.write_json_sorted_at(at, out);
+                }
+                out.push(b']');
+                at
+            }
+            MAP => {
+                let mut at = pos + 1 + 4;
+                let count = self.varint_at(&mut at);
+                let first = at;
+                // Structs are packed in declaration order: most maps need no sort. Strings compare as their bytes.
+                let mut previous: Option<&[u8]> = None;
+                let mut ascending = true;
+                for _ in 0..count {
+                    let (key, value) = self.str_bytes_at(at);
+                    ascending &= previous.is_none_or(|p| p < key);
+                    previous = Some(key);
+                    at = self.skip(value);
+                }
+                let end = at;
+                out.push(b'{');
+                if ascending {
+                    at = first;
+                    for i in 0..count {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        at = self.write_json_str_at(at, out);
+                        out.push(b':');
+                        at = self.write_json_sorted_at(at, out);
+                    }
+                } else {
+                    let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+                    at = first;
+                    for _ in 0..count {
+                        let (key, value) = self.str_bytes_at(at);
+                        entries.push((key, value));
+                        at = self.skip(value);
+                    }
+                    // Stable: of equal keys the last written stays last, and wins, as in a map.
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                    let mut first_entry = true;
+                    for (i, &(key, value)) in entries.iter().enumerate() {
+                        if entries.get(i + 1).is_some_and(|next| next.0 == key) {
+                            continue;
+                        }
+                        if !first_entry {
+                            out.push(b',');
+                        }
+                        first_entry = false;
+                        write_json_str_bytes(out, key);
+                        out.push(b':');
+                        self.write_json_sorted_at(value, out);
+                    }
+                }
+                out.push(b'}');
+                end
+            }
+            STR | STR_REF => self.write_json_str_at(pos, out),
+            _ => {
+                write_json_scalar(out, Value { record: self, pos }.item());
+                self.skip(pos)
+            }
         }
-        pos
     }
 
     /// Position just after the value at `pos`.
@@ -968,6 +1046,16 @@ impl<'a> Record<'a> {
             }
             _ => unreachable!("record checked when parsed: known tags only"),
         }
+    }
+}
+
+/// Writes `text`, the bytes of a checked record's string, as a JSON string.
+fn write_json_str_bytes(out: &mut Vec<u8>, text: &[u8]) {
+    if needs_escape(text) {
+        let text = std::str::from_utf8(text).expect("record checked when parsed");
+        write_json_scalar(out, Item::Str(text));
+    } else {
+        write_plain_json_str(out, text);
     }
 }
 
@@ -1100,51 +1188,8 @@ impl<'r, 'a> Value<'r, 'a> {
 
     /// Writes the JSON of `serde_json::to_value(..)` of the value this was packed from: object keys sorted.
     pub fn write_json_sorted(&self, out: &mut Vec<u8>) {
-        match self.item() {
-            Item::Seq(seq) => {
-                out.push(b'[');
-                for (i, value) in seq.enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    value.write_json_sorted(out);
-                }
-                out.push(b']');
-            }
-            Item::Map(map) => {
-                let mut previous: Option<&str> = None;
-                let mut keys = map;
-                let sorted = keys.all(|(key, _)| {
-                    let ascending = previous.is_none_or(|p| p < key);
-                    previous = Some(key);
-                    ascending
-                });
-                if sorted {
-                    write_object_sorted(out, map);
-                } else {
-                    let mut entries: Vec<(&str, Value<'_, '_>)> = map.collect();
-                    write_entries_sorted(out, &mut entries);
-                }
-            }
-            scalar => write_json_scalar(out, scalar),
-        }
+        self.record.write_json_sorted_at(self.pos, out);
     }
-}
-
-fn write_object_sorted<'r, 'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a str, Value<'r, 'a>)>)
-where
-    'a: 'r,
-{
-    out.push(b'{');
-    for (i, (key, value)) in entries.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_json_str(out, key);
-        out.push(b':');
-        value.write_json_sorted(out);
-    }
-    out.push(b'}');
 }
 
 /// Writes `entries` as one JSON object with sorted keys, each value rendered as [`Value::write_json_sorted`]
@@ -1516,6 +1561,38 @@ pub(crate) mod tests {
         let mut sorted = Vec::new();
         record.root().write_json_sorted(&mut sorted);
         assert_eq!(String::from_utf8(sorted).unwrap(), serde_json::to_value(&process).unwrap().to_string());
+    }
+
+    #[test]
+    fn sorted_json_is_what_serde_json_value_prints_with_the_last_of_repeated_keys() {
+        // A map written with repeated, unordered and escaped keys, nested in a list and in an ordered map.
+        struct Entries(Vec<(&'static str, serde_json::Value)>);
+        impl Serialize for Entries {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (key, value) in &self.0 {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+        let inner = Entries(vec![
+            ("zeta", serde_json::json!(1)),
+            ("a\"b", serde_json::json!("x\ny")),
+            ("mid", serde_json::json!({"b": [1.5, null], "a": true})),
+            ("zeta", serde_json::json!(2)),
+            ("alpha", serde_json::json!(-3)),
+            ("zeta", serde_json::json!(3)),
+        ]);
+        let value = (vec![&inner, &inner], BTreeMap::from([("k", &inner)]));
+        let bytes = Packer::new().pack(&value).unwrap().to_vec();
+        let mut sorted = Vec::new();
+        Record::parse(&bytes).unwrap().root().write_json_sorted(&mut sorted);
+        let expected =
+            serde_json::json!({"zeta": 3, "a\"b": "x\ny", "mid": {"a": true, "b": [1.5, null]}, "alpha": -3});
+        let expected = serde_json::json!([[expected, expected], {"k": expected}]).to_string();
+        assert_eq!(String::from_utf8(sorted).unwrap(), expected);
     }
 
     #[test]
