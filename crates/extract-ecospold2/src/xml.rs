@@ -500,11 +500,8 @@ mod tests {
                 }
                 Ok::<_, String>(pairs)
             })();
-            let theirs: Result<Vec<(String, String)>, _> = Attributes::new(case, 0)
-                .map(|attr| {
-                    attr.map(|a| (a.key.0.to_owned(), a.value.into_owned()))
-                })
-                .collect();
+            let theirs: Result<Vec<(String, String)>, _> =
+                Attributes::new(case, 0).map(|attr| attr.map(|a| (a.key.0.to_owned(), a.value.into_owned()))).collect();
             match (&ours, &theirs) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{case:?}"),
                 (Err(_), Err(_)) => {}
