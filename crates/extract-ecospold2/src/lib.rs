@@ -57,7 +57,7 @@ use std::thread::JoinHandle;
 /// Name of this reader, recorded with every import.
 pub const READER_NAME: &str = "ecospold2";
 /// Version of this reader; bumped whenever the output for the same input changes.
-pub const READER_VERSION: &str = "0.1.0";
+pub const READER_VERSION: &str = "0.1.1";
 
 /// Limits and policies of one read.
 #[derive(Debug, Clone, PartialEq, Eq)]
