@@ -880,46 +880,6 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// Writes the value at `pos` as [`Value::write_json`] does, in one walk; returns the position after it.
-    fn write_json_at(&self, pos: usize, out: &mut Vec<u8>) -> usize {
-        let value = Value { record: self, pos };
-        match self.bytes[pos] {
-            SEQ => {
-                let mut at = pos + 1 + 4;
-                let count = self.varint_at(&mut at);
-                out.push(b'[');
-                for i in 0..count {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    at = self.write_json_at(at, out);
-                }
-                out.push(b']');
-                at
-            }
-            MAP => {
-                let mut at = pos + 1 + 4;
-                let count = self.varint_at(&mut at);
-                out.push(b'{');
-                for i in 0..count {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    at = self.write_json_str_at(at, out);
-                    out.push(b':');
-                    at = self.write_json_at(at, out);
-                }
-                out.push(b'}');
-                at
-            }
-            STR | STR_REF => self.write_json_str_at(pos, out),
-            _ => {
-                write_json_scalar(out, value.item());
-                self.skip(pos)
-            }
-        }
-    }
-
     /// Writes the string at `pos` as JSON from its bytes (checked as UTF-8 when the record was): no second UTF-8
     /// check for the strings that need no escape, which are nearly all. Returns the position after it.
     fn write_json_str_at(&self, pos: usize, out: &mut Vec<u8>) -> usize {
@@ -947,9 +907,10 @@ impl<'a> Record<'a> {
         (text, pos)
     }
 
-    /// Writes the value at `pos` as [`Value::write_json_sorted`] does, in one walk over its bytes (strings are
-    /// copied from them, not decoded again); returns the position after it.
-    fn write_json_sorted_at(&self, pos: usize, out: &mut Vec<u8>) -> usize {
+    /// Writes the value at `pos` as JSON in one walk over its bytes (strings are copied from them, not decoded
+    /// again) and returns the position after it: map keys in their packed order ([`Value::write_json`]), or sorted
+    /// with the last of equal keys kept ([`Value::write_json_sorted`]).
+    fn write_json_at(&self, pos: usize, out: &mut Vec<u8>, sort_keys: bool) -> usize {
         match self.bytes[pos] {
             SEQ => {
                 let mut at = pos + 1 + 4;
@@ -959,7 +920,7 @@ impl<'a> Record<'a> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    at = self.write_json_sorted_at(at, out);
+                    at = self.write_json_at(at, out, sort_keys);
                 }
                 out.push(b']');
                 at
@@ -967,54 +928,21 @@ impl<'a> Record<'a> {
             MAP => {
                 let mut at = pos + 1 + 4;
                 let count = self.varint_at(&mut at);
-                let first = at;
-                // Structs are packed in declaration order: most maps need no sort. Strings compare as their bytes.
-                let mut previous: Option<&[u8]> = None;
-                let mut ascending = true;
-                for _ in 0..count {
-                    let (key, value) = self.str_bytes_at(at);
-                    ascending &= previous.is_none_or(|p| p < key);
-                    previous = Some(key);
-                    at = self.skip(value);
+                // Structs are packed in declaration order: most maps need no sort.
+                if sort_keys && !self.keys_ascending(at, count) {
+                    return self.write_object_sorted(at, count, out);
                 }
-                let end = at;
                 out.push(b'{');
-                if ascending {
-                    at = first;
-                    for i in 0..count {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        at = self.write_json_str_at(at, out);
-                        out.push(b':');
-                        at = self.write_json_sorted_at(at, out);
+                for i in 0..count {
+                    if i > 0 {
+                        out.push(b',');
                     }
-                } else {
-                    let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-                    at = first;
-                    for _ in 0..count {
-                        let (key, value) = self.str_bytes_at(at);
-                        entries.push((key, value));
-                        at = self.skip(value);
-                    }
-                    // Stable: of equal keys the last written stays last, and wins, as in a map.
-                    entries.sort_by(|a, b| a.0.cmp(b.0));
-                    let mut first_entry = true;
-                    for (i, &(key, value)) in entries.iter().enumerate() {
-                        if entries.get(i + 1).is_some_and(|next| next.0 == key) {
-                            continue;
-                        }
-                        if !first_entry {
-                            out.push(b',');
-                        }
-                        first_entry = false;
-                        write_json_str_bytes(out, key);
-                        out.push(b':');
-                        self.write_json_sorted_at(value, out);
-                    }
+                    at = self.write_json_str_at(at, out);
+                    out.push(b':');
+                    at = self.write_json_at(at, out, sort_keys);
                 }
                 out.push(b'}');
-                end
+                at
             }
             STR | STR_REF => self.write_json_str_at(pos, out),
             _ => {
@@ -1022,6 +950,50 @@ impl<'a> Record<'a> {
                 self.skip(pos)
             }
         }
+    }
+
+    /// Whether the `count` keys of the map entries at `at` are in strictly ascending order (strings compare as
+    /// their bytes do).
+    fn keys_ascending(&self, mut at: usize, count: u64) -> bool {
+        let mut previous: Option<&[u8]> = None;
+        for _ in 0..count {
+            let (key, value) = self.str_bytes_at(at);
+            if previous.is_some_and(|p| p >= key) {
+                return false;
+            }
+            previous = Some(key);
+            at = self.skip(value);
+        }
+        true
+    }
+
+    /// Writes the `count` map entries at `at` as one object with sorted keys, values sorted too; of equal keys the
+    /// last wins, as in a map. Returns the position after the entries.
+    fn write_object_sorted(&self, mut at: usize, count: u64, out: &mut Vec<u8>) -> usize {
+        let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        for _ in 0..count {
+            let (key, value) = self.str_bytes_at(at);
+            entries.push((key, value));
+            at = self.skip(value);
+        }
+        // Stable: equal keys stay in the order they were written.
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        out.push(b'{');
+        let mut first = true;
+        for (i, &(key, value)) in entries.iter().enumerate() {
+            if entries.get(i + 1).is_some_and(|next| next.0 == key) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_json_str_bytes(out, key);
+            out.push(b':');
+            self.write_json_at(value, out, true);
+        }
+        out.push(b'}');
+        at
     }
 
     /// Position just after the value at `pos`.
@@ -1183,12 +1155,12 @@ impl<'r, 'a> Value<'r, 'a> {
 
     /// Writes the JSON serde_json writes for the value this was packed from (`serde_json::to_writer`).
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        self.record.write_json_at(self.pos, out);
+        self.record.write_json_at(self.pos, out, false);
     }
 
     /// Writes the JSON of `serde_json::to_value(..)` of the value this was packed from: object keys sorted.
     pub fn write_json_sorted(&self, out: &mut Vec<u8>) {
-        self.record.write_json_sorted_at(self.pos, out);
+        self.record.write_json_at(self.pos, out, true);
     }
 }
 
