@@ -471,7 +471,7 @@ fn read_exchange(
             "subcompartmentId" => "subcompartment_id",
             _ => continue,
         };
-        let value = value.trim();
+        let value = crate::xml::trim(value);
         if !value.is_empty() {
             metadata.insert(key.to_owned(), value.to_owned());
         }
