@@ -889,6 +889,7 @@ impl<'a> Record<'a> {
     }
 
     /// The bytes of the string at `pos` (UTF-8: checked when the record was) and the position after it.
+    #[inline(always)]
     fn str_bytes_at(&self, mut pos: usize) -> (&'a [u8], usize) {
         let tag = self.bytes[pos];
         pos += 1;
@@ -1022,6 +1023,7 @@ impl<'a> Record<'a> {
 }
 
 /// Writes `text`, the bytes of a checked record's string, as a JSON string.
+#[inline(always)]
 fn write_json_str_bytes(out: &mut Vec<u8>, text: &[u8]) {
     if needs_escape(text) {
         let text = std::str::from_utf8(text).expect("record checked when parsed");
