@@ -12,6 +12,7 @@ use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
 use quick_xml::reader::Reader;
+use quick_xml::utils::is_whitespace;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -340,12 +341,7 @@ fn start_node<'a>(
     let too_many = || "more than 4 billion elements or attributes".to_owned();
     let attrs_start = u32::try_from(doc.attrs.len()).map_err(|_| too_many())?;
     let mut rest = inner.get(qualified.len()..).unwrap_or("");
-    while let Some((key, raw)) = next_attribute(&mut rest)? {
-        // A name given twice is not well-formed XML (compared as written, prefix included).
-        if seen.contains(&key) {
-            return Err(format!("attribute {key} given twice"));
-        }
-        seen.push(key);
+    while let Some((key, raw)) = next_attribute(&mut rest, seen)? {
         let qname = QName(key);
         if qname.as_namespace_binding().is_some() {
             continue;
@@ -376,13 +372,14 @@ fn start_node<'a>(
 /// The next attribute of `rest` (a start tag's inside after its name) as (name as written, raw value), moving
 /// `rest` past it; `None` when only whitespace is left. The rules are those of quick-xml's checked attribute
 /// iterator, which this replaces on the hot path (its per-attribute state machine was 7 % of an EcoSpold2 read's
-/// instructions): a name, optional whitespace, `=`, optional whitespace, a value in `"` or `'`. Duplicate names
-/// are the caller's to find. Stricter in one place: an empty name is an error.
-fn next_attribute<'a>(rest: &mut &'a str) -> Result<Option<(&'a str, &'a str)>, String> {
+/// instructions): a name, optional whitespace, `=`, optional whitespace, a value in `"` or `'`, and no name twice
+/// in one tag (compared as written, prefix included), `seen` holding the names read before. Stricter in one
+/// place: an empty name is an error.
+fn next_attribute<'a>(rest: &mut &'a str, seen: &mut Vec<&'a str>) -> Result<Option<(&'a str, &'a str)>, String> {
     let text: &'a str = rest;
     let bytes = text.as_bytes();
     let skip_space = |mut at: usize| {
-        while bytes.get(at).is_some_and(|b| is_xml_space(*b)) {
+        while bytes.get(at).is_some_and(|b| is_whitespace(*b)) {
             at += 1;
         }
         at
@@ -393,7 +390,7 @@ fn next_attribute<'a>(rest: &mut &'a str) -> Result<Option<(&'a str, &'a str)>, 
         return Ok(None);
     }
     let mut at = key_start;
-    while bytes.get(at).is_some_and(|&b| b != b'=' && !is_xml_space(b)) {
+    while bytes.get(at).is_some_and(|&b| b != b'=' && !is_whitespace(b)) {
         at += 1;
     }
     // Every index used to slice is just after an ASCII byte or at the end: always a character boundary.
@@ -417,16 +414,15 @@ fn next_attribute<'a>(rest: &mut &'a str) -> Result<Option<(&'a str, &'a str)>, 
     };
     let value = text.get(value_start..value_start + len).unwrap_or_default();
     *rest = text.get(value_start + len + 1..).unwrap_or_default();
+    if seen.contains(&key) {
+        return Err(format!("attribute {key} given twice"));
+    }
+    seen.push(key);
     Ok(Some((key, value)))
 }
 
-/// XML's white space (production `S`), as quick-xml counts it.
-fn is_xml_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-/// True when normalizing an attribute value would not change it (no reference, no tab or line break; `<` is left
-/// to the normalizer, which reports it). Most values (ids, amounts, units) are plain: a check of a few bytes that
+/// True when normalizing an attribute value would not change it (no reference, no tab or line break; a value
+/// with `<` goes to the normalizer too, which lets it through). Most values (ids, amounts, units) are plain: a check of a few bytes that
 /// runs without branches instead of the normalizer's search.
 fn is_plain(raw: &str) -> bool {
     !raw.bytes().fold(false, |any, b| any | matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
@@ -472,16 +468,12 @@ mod tests {
         }
     }
 
-    /// The attributes of `case` as `next_attribute` and the duplicate check of `start_node` read them.
+    /// The attributes of `case` as `next_attribute` reads them.
     fn our_attributes(case: &str) -> Result<Vec<(String, String)>, String> {
         let mut rest = case;
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen = Vec::new();
         let mut pairs = Vec::new();
-        while let Some((key, value)) = next_attribute(&mut rest)? {
-            if seen.contains(&key) {
-                return Err(format!("attribute {key} given twice"));
-            }
-            seen.push(key);
+        while let Some((key, value)) = next_attribute(&mut rest, &mut seen)? {
             pairs.push((key.to_owned(), value.to_owned()));
         }
         Ok(pairs)
