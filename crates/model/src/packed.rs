@@ -974,26 +974,10 @@ impl<'a> Record<'a> {
         let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
         for _ in 0..count {
             let (key, value) = self.str_bytes_at(at);
-            entries.push((key, value));
+            entries.push((key, Value { record: self, pos: value }));
             at = self.skip(value);
         }
-        // Stable: equal keys stay in the order they were written.
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        out.push(b'{');
-        let mut first = true;
-        for (i, &(key, value)) in entries.iter().enumerate() {
-            if entries.get(i + 1).is_some_and(|next| next.0 == key) {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            write_json_str_bytes(out, key);
-            out.push(b':');
-            self.write_json_at(value, out, true);
-        }
-        out.push(b'}');
+        write_sorted_object(out, &mut entries);
         at
     }
 
@@ -1169,24 +1153,27 @@ impl<'r, 'a> Value<'r, 'a> {
 /// Writes `entries` as one JSON object with sorted keys, each value rendered as [`Value::write_json_sorted`]
 /// does: what `serde_json::Value::Object` of those entries prints. Of equal keys the last wins, as in a map.
 pub fn write_entries_sorted(out: &mut Vec<u8>, entries: &mut [(&str, Value<'_, '_>)]) {
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    let mut i = 0;
+    write_sorted_object(out, entries);
+}
+
+/// [`write_entries_sorted`] for keys as strings or as the bytes of a checked record's strings (which compare
+/// as their strings do).
+fn write_sorted_object<K: AsRef<[u8]> + Ord>(out: &mut Vec<u8>, entries: &mut [(K, Value<'_, '_>)]) {
+    // Stable: equal keys stay in the order they were written, and the last of them is kept.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
     out.push(b'{');
     let mut first = true;
-    while i < entries.len() {
-        // Skip to the last of a run of equal keys.
-        let mut last = i;
-        while last + 1 < entries.len() && entries[last + 1].0 == entries[i].0 {
-            last += 1;
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if entries.get(i + 1).is_some_and(|next| next.0 == *key) {
+            continue;
         }
         if !first {
             out.push(b',');
         }
         first = false;
-        write_json_str(out, entries[last].0);
+        write_json_str_bytes(out, key.as_ref());
         out.push(b':');
-        entries[last].1.write_json_sorted(out);
-        i = last + 1;
+        value.write_json_sorted(out);
     }
     out.push(b'}');
 }
@@ -1226,11 +1213,6 @@ fn write_plain_json_str(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
     out.extend_from_slice(text);
     out.push(b'"');
-}
-
-/// Writes `s` as a JSON string, escaped exactly as serde_json escapes it.
-pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    write_json_scalar(out, Item::Str(s));
 }
 
 impl<'r, 'a> Iterator for Seq<'r, 'a> {
