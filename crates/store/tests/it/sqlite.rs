@@ -81,3 +81,82 @@ async fn a_new_database_gets_large_pages_and_an_old_one_keeps_its_own() {
     drop(store);
     assert_eq!(page_size_of(&old).await, 4096);
 }
+
+/// Migration 0006 rebuilds the exchange table (a cheaper CHECK on `kind`): a database made before it keeps every
+/// exchange to the bit, and the rebuilt table keeps the rules (kinds, key, foreign key, insert-only).
+#[tokio::test]
+async fn the_exchange_rebuild_keeps_rows_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("before-0006.sqlite");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).create_if_missing(true).foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let source = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sql/sqlite"));
+    let mut migrator = sqlx::migrate::Migrator::new(source).await.unwrap();
+    let before: Vec<_> = migrator.migrations.iter().filter(|m| m.version < 6).cloned().collect();
+    assert_eq!(before.len(), 5);
+    migrator.migrations = before.into();
+    migrator.run(&pool).await.unwrap();
+    for sql in [
+        "INSERT INTO import_run (id, source_name, reader_name, reader_version, options, options_hash, inputs_hash, \
+         idempotency_key) VALUES (1, 's', 'r', '1', '{}', 'h', 'h', 'k')",
+        "INSERT INTO dataset_version (id, source_name, version_number, content_hash, counts, created_by_run) \
+         VALUES (1, 's', 1, 'c', '{}', 1)",
+        "INSERT INTO process (dataset_version_id, ordinal, id, name, detail) VALUES (1, 0, 'p', 'a process', '{}')",
+        "INSERT INTO exchange (dataset_version_id, process_ordinal, ordinal, internal_id, flow_id, direction, kind, \
+         is_reference, amount, detail) VALUES \
+         (1, 0, 0, '0', 'f0', 'output', 'production', 1, 1.0, '{}'), \
+         (1, 0, 1, '1', 'f1', 'input', 'technosphere', 0, -0.0, '{\"a\":1}'), \
+         (1, 0, 2, '2', 'f2', 'output', 'biosphere', 0, 5e-324, '{}'), \
+         (1, 0, 3, '3', 'f3', NULL, 'unresolved', 0, NULL, '{}')",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let dump = |pool: sqlx::SqlitePool| async move {
+        let rows: Vec<(i64, String, String, Option<f64>, String)> = sqlx::query_as(
+            "SELECT ordinal, flow_id, kind, amount, detail FROM exchange ORDER BY dataset_version_id, \
+             process_ordinal, ordinal",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        rows.into_iter().map(|(o, f, k, a, d)| (o, f, k, a.map(f64::to_bits), d)).collect::<Vec<_>>()
+    };
+    let before = dump(pool.clone()).await;
+    pool.close().await;
+
+    let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    drop(store);
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let schema: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_schema WHERE name = 'exchange'").fetch_one(&pool).await.unwrap();
+    assert!(schema.contains("kind = 'production' OR") && !schema.contains("kind IN"), "{schema}");
+    assert_eq!(dump(pool.clone()).await, before);
+    assert_eq!(before[1].3, Some((-0.0f64).to_bits()));
+
+    let insert = |kind: &'static str, process: i64, ordinal: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO exchange (dataset_version_id, process_ordinal, ordinal, internal_id, flow_id, kind, \
+                 is_reference, detail) VALUES (1, ?, ?, 'x', 'f', ?, 0, '{}')",
+            )
+            .bind(process)
+            .bind(ordinal)
+            .bind(kind)
+            .execute(&pool)
+            .await
+            .map_err(|e| e.to_string())
+        }
+    };
+    assert!(insert("elementary", 0, 9).await.unwrap_err().contains("CHECK constraint failed"));
+    assert!(insert("Production", 0, 9).await.unwrap_err().contains("CHECK constraint failed"));
+    assert!(insert("technosphere", 0, 1).await.unwrap_err().contains("UNIQUE constraint failed"));
+    assert!(insert("technosphere", 7, 0).await.unwrap_err().contains("FOREIGN KEY constraint failed"));
+    insert("technosphere", 0, 9).await.unwrap();
+    for sql in ["UPDATE exchange SET amount = 2.0 WHERE ordinal = 0", "DELETE FROM exchange WHERE ordinal = 0"] {
+        let error = sqlx::query(sql).execute(&pool).await.unwrap_err().to_string();
+        assert!(error.contains("insert-only"), "{error}");
+    }
+    pool.close().await;
+}
