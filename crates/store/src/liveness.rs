@@ -25,10 +25,11 @@ pub struct RunLiveness {
 
 impl RunLiveness {
     /// Releases the lock now (dropping it does too, but a dropped PostgreSQL connection lets the server notice
-    /// later).
+    /// later). A lock file is unlocked and removed by the drop at the end.
     pub async fn release(mut self) -> Result<()> {
-        if let Held::Postgres(conn) = std::mem::replace(&mut self.held, Held::Memory) {
-            conn.close().await.doing(|| "close the run lock's connection".to_owned())?;
+        match std::mem::replace(&mut self.held, Held::Memory) {
+            Held::Postgres(conn) => conn.close().await.doing(|| "close the run lock's connection".to_owned())?,
+            other => self.held = other,
         }
         Ok(())
     }

@@ -160,3 +160,25 @@ async fn the_exchange_rebuild_keeps_rows_and_rules() {
     }
     pool.close().await;
 }
+
+/// A run's liveness lock file goes when the run lets go of it, by `release` or by drop: scheduled imports must not
+/// leave a file per run beside the database.
+#[tokio::test]
+async fn a_run_leaves_no_lock_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/ecoref.sqlite", dir.path().display())).await.unwrap();
+    let lock_file = |run| dir.path().join(format!("ecoref.sqlite.run-{run}.lock"));
+    let released = store.start_run(&crate::support::new_run("released", &"ab".repeat(32))).await.unwrap();
+    let liveness = store.hold_run(released, "test").await.unwrap();
+    assert!(lock_file(released).is_file());
+    liveness.release().await.unwrap();
+    assert!(!lock_file(released).exists());
+
+    let dropped = store.start_run(&crate::support::new_run("dropped", &"cd".repeat(32))).await.unwrap();
+    let liveness = store.hold_run(dropped, "test").await.unwrap();
+    assert!(lock_file(dropped).is_file());
+    drop(liveness);
+    assert!(!lock_file(dropped).exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!left.iter().any(|name| name.to_string_lossy().ends_with(".lock")), "{left:?}");
+}
