@@ -19,61 +19,151 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-typedef struct { int type; sqlite3_int64 i; double d; char *s; int n; } Cell;
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
-/* Binds row `row` of `cells` to parameters first..first+ncol-1 of `stmt`, texts without a copy. */
-static void bind_row(sqlite3_stmt *stmt, const Cell *row, int ncol, int first) {
-  for (int c = 0; c < ncol; c++) {
-    const Cell *x = &row[c]; int p = first + c;
+
+#define NCOL 21 /* columns of the exchange table */
+
+typedef struct {
+  int type;
+  sqlite3_int64 i;
+  double d;
+  char *s;
+  int n;
+} Cell;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void check(int rc, sqlite3 *db, const char *what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
+    exit(1);
+  }
+}
+
+static void exec(sqlite3 *db, const char *sql) { check(sqlite3_exec(db, sql, 0, 0, 0), db, sql); }
+
+/* The CREATE statement of table `name` in `db` (to be freed). */
+static char *schema_of(sqlite3 *db, const char *name) {
+  sqlite3_stmt *s;
+  check(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE name = ?", -1, &s, 0), db, "schema");
+  sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+  check(sqlite3_step(s), db, "schema");
+  char *sql = strdup((const char *)sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  return sql;
+}
+
+/* Every exchange row of `db`, in key order; `*n` rows of NCOL cells. */
+static Cell *read_rows(sqlite3 *db, size_t *n) {
+  sqlite3_stmt *q;
+  check(sqlite3_prepare_v2(db, "SELECT * FROM exchange ORDER BY dataset_version_id, process_ordinal, ordinal", -1, &q, 0),
+        db, "select");
+  size_t cap = 1 << 16;
+  Cell *cells = malloc(sizeof(Cell) * cap * NCOL);
+  *n = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    if (*n == cap) {
+      cap *= 2;
+      cells = realloc(cells, sizeof(Cell) * cap * NCOL);
+    }
+    for (int c = 0; c < NCOL; c++) {
+      Cell *x = &cells[*n * NCOL + c];
+      x->type = sqlite3_column_type(q, c);
+      if (x->type == SQLITE_INTEGER) x->i = sqlite3_column_int64(q, c);
+      else if (x->type == SQLITE_FLOAT) x->d = sqlite3_column_double(q, c);
+      else if (x->type == SQLITE_TEXT) {
+        x->n = sqlite3_column_bytes(q, c);
+        x->s = malloc(x->n + 1);
+        memcpy(x->s, sqlite3_column_text(q, c), x->n);
+      }
+    }
+    (*n)++;
+  }
+  sqlite3_finalize(q);
+  return cells;
+}
+
+/* Binds one row to parameters first..first+NCOL-1 of `stmt`, texts without a copy. */
+static void bind_row(sqlite3_stmt *stmt, const Cell *row, int first) {
+  for (int c = 0; c < NCOL; c++) {
+    const Cell *x = &row[c];
+    int p = first + c;
     if (x->type == SQLITE_INTEGER) sqlite3_bind_int64(stmt, p, x->i);
     else if (x->type == SQLITE_FLOAT) sqlite3_bind_double(stmt, p, x->d);
     else if (x->type == SQLITE_TEXT) sqlite3_bind_text(stmt, p, x->s, x->n, SQLITE_STATIC);
     else sqlite3_bind_null(stmt, p);
   }
 }
-static void check(int rc, sqlite3 *db, const char *what) { if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) { fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db)); exit(1); } }
+
+/* A prepared INSERT of `rows` rows into main.exchange. */
+static sqlite3_stmt *insert_of(sqlite3 *db, int rows) {
+  char *sql = malloc(64 + (size_t)rows * (NCOL * 2 + 4));
+  strcpy(sql, "INSERT INTO main.exchange VALUES ");
+  for (int r = 0; r < rows; r++) {
+    strcat(sql, r ? ",(" : "(");
+    for (int c = 0; c < NCOL; c++) strcat(sql, c ? ",?" : "?");
+    strcat(sql, ")");
+  }
+  sqlite3_stmt *stmt;
+  check(sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, 0), db, "prepare");
+  free(sql);
+  return stmt;
+}
+
 int main(int argc, char **argv) {
-  const char *src = argv[1], *dst = argv[2]; int multi = argc > 3 ? atoi(argv[3]) : 1;
-  sqlite3 *in, *out; check(sqlite3_open(src, &in), in, "open src");
-  sqlite3_stmt *q; int ncol = 21;
-  check(sqlite3_prepare_v2(in, "SELECT * FROM exchange ORDER BY dataset_version_id, process_ordinal, ordinal", -1, &q, 0), in, "select");
-  size_t cap = 1000000, n = 0; Cell *cells = malloc(sizeof(Cell) * cap * ncol);
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    for (int c = 0; c < ncol; c++) { Cell *x = &cells[n * ncol + c]; x->type = sqlite3_column_type(q, c);
-      if (x->type == SQLITE_INTEGER) x->i = sqlite3_column_int64(q, c);
-      else if (x->type == SQLITE_FLOAT) x->d = sqlite3_column_double(q, c);
-      else if (x->type == SQLITE_TEXT) { x->n = sqlite3_column_bytes(q, c); x->s = malloc(x->n + 1); memcpy(x->s, sqlite3_column_text(q, c), x->n); } }
-    n++;
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s SOURCE.sqlite NEW.sqlite [ROWS_PER_INSERT]\n", argv[0]);
+    return 2;
   }
-  sqlite3_finalize(q);
-  char *pschema, *xschema; sqlite3_stmt *s;
-  sqlite3_prepare_v2(in, "SELECT sql FROM sqlite_schema WHERE name = 'process'", -1, &s, 0); sqlite3_step(s); pschema = strdup((const char *)sqlite3_column_text(s, 0)); sqlite3_finalize(s);
-  sqlite3_prepare_v2(in, "SELECT sql FROM sqlite_schema WHERE name = 'exchange'", -1, &s, 0); sqlite3_step(s); xschema = strdup((const char *)sqlite3_column_text(s, 0)); sqlite3_finalize(s);
-  remove(dst); char wal[4096]; snprintf(wal, sizeof wal, "%s-wal", dst); remove(wal);
-  check(sqlite3_open(dst, &out), out, "open dst");
-  check(sqlite3_exec(out, "PRAGMA page_size=65536; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; CREATE TABLE dataset_version(id INTEGER PRIMARY KEY)", 0, 0, 0), out, "setup");
-  check(sqlite3_exec(out, pschema, 0, 0, 0), out, "process"); check(sqlite3_exec(out, xschema, 0, 0, 0), out, "exchange");
-  char attach[4200]; snprintf(attach, sizeof attach, "ATTACH '%s' AS src", src); check(sqlite3_exec(out, attach, 0, 0, 0), out, "attach");
-  check(sqlite3_exec(out, "BEGIN IMMEDIATE; INSERT INTO dataset_version SELECT id FROM src.dataset_version; INSERT INTO main.process SELECT * FROM src.process", 0, 0, 0), out, "process rows");
-  /* one statement of `multi` rows */
-  size_t sqllen = 64 + (size_t)multi * (ncol * 3 + 4); char *sql = malloc(sqllen); strcpy(sql, "INSERT INTO main.exchange VALUES ");
-  for (int r = 0; r < multi; r++) { strcat(sql, r ? ",(" : "("); for (int c = 0; c < ncol; c++) strcat(sql, c ? ",?" : "?"); strcat(sql, ")"); }
-  sqlite3_stmt *ins; check(sqlite3_prepare_v3(out, sql, -1, SQLITE_PREPARE_PERSISTENT, &ins, 0), out, "prepare");
-  double t0 = now(); clock_t c0 = clock();
+  const char *src = argv[1], *dst = argv[2];
+  int multi = argc > 3 ? atoi(argv[3]) : 1;
+  if (multi < 1 || multi * NCOL > 32766) multi = 1;
+
+  sqlite3 *in, *out;
+  check(sqlite3_open(src, &in), in, "open the source");
+  size_t n;
+  Cell *cells = read_rows(in, &n);
+  char *process_schema = schema_of(in, "process"), *exchange_schema = schema_of(in, "exchange");
+
+  char wal[4096];
+  snprintf(wal, sizeof wal, "%s-wal", dst);
+  remove(dst);
+  remove(wal);
+  check(sqlite3_open(dst, &out), out, "open the new database");
+  exec(out, "PRAGMA page_size=65536; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+  exec(out, "CREATE TABLE dataset_version (id INTEGER PRIMARY KEY)");
+  exec(out, process_schema);
+  exec(out, exchange_schema);
+  char attach[4200];
+  snprintf(attach, sizeof attach, "ATTACH '%s' AS src", src);
+  exec(out, attach);
+  exec(out, "BEGIN IMMEDIATE");
+  exec(out, "INSERT INTO dataset_version SELECT id FROM src.dataset_version");
+  exec(out, "INSERT INTO main.process SELECT * FROM src.process");
+
+  sqlite3_stmt *batch = insert_of(out, multi), *one = insert_of(out, 1);
+  double t0 = now();
+  clock_t c0 = clock();
   size_t row = 0;
-  while (row + multi <= n) {
-    for (int r = 0; r < multi; r++) bind_row(ins, &cells[(row + r) * ncol], ncol, r * ncol + 1);
-    check(sqlite3_step(ins), out, "step"); sqlite3_reset(ins); row += multi;
+  for (; row + multi <= n; row += multi) {
+    for (int r = 0; r < multi; r++) bind_row(batch, &cells[(row + r) * NCOL], r * NCOL + 1);
+    check(sqlite3_step(batch), out, "step");
+    sqlite3_reset(batch);
   }
-  /* the rows left over, one statement each */
-  sqlite3_stmt *one; check(sqlite3_prepare_v2(out, "INSERT INTO main.exchange VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &one, 0), out, "prepare one");
-  for (; row < n; row++) {
-    bind_row(one, &cells[row * ncol], ncol, 1);
-    check(sqlite3_step(one), out, "step one"); sqlite3_reset(one);
+  for (; row < n; row++) { /* the rows left over */
+    bind_row(one, &cells[row * NCOL], 1);
+    check(sqlite3_step(one), out, "step");
+    sqlite3_reset(one);
   }
-  double t1 = now(); clock_t c1 = clock();
-  check(sqlite3_exec(out, "COMMIT", 0, 0, 0), out, "commit");
-  double t2 = now(); clock_t c2 = clock();
-  printf("%zu of %zu rows, %d per statement: insert %.2f s (cpu %.2f), commit+checkpoint %.2f s (cpu %.2f)\n", row, n, multi, t1 - t0, (double)(c1 - c0) / CLOCKS_PER_SEC, t2 - t1, (double)(c2 - c1) / CLOCKS_PER_SEC);
+  double t1 = now();
+  clock_t c1 = clock();
+  exec(out, "COMMIT");
+  double t2 = now();
+  clock_t c2 = clock();
+  printf("%zu rows, %d per statement: insert %.2f s (cpu %.2f), commit+checkpoint %.2f s (cpu %.2f)\n", n, multi,
+         t1 - t0, (double)(c1 - c0) / CLOCKS_PER_SEC, t2 - t1, (double)(c2 - c1) / CLOCKS_PER_SEC);
   return 0;
 }
