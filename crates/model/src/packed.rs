@@ -931,7 +931,7 @@ impl<'a> Record<'a> {
                 let count = self.varint_at(&mut at);
                 // Structs are packed in declaration order: most maps need no sort.
                 if sort_keys && !self.keys_ascending(at, count) {
-                    return self.write_object_sorted(at, count, out);
+                    return self.sort_and_write_map(at, count, out);
                 }
                 out.push(b'{');
                 for i in 0..count {
@@ -970,7 +970,7 @@ impl<'a> Record<'a> {
 
     /// Writes the `count` map entries at `at` as one object with sorted keys, values sorted too; of equal keys the
     /// last wins, as in a map. Returns the position after the entries.
-    fn write_object_sorted(&self, mut at: usize, count: u64, out: &mut Vec<u8>) -> usize {
+    fn sort_and_write_map(&self, mut at: usize, count: u64, out: &mut Vec<u8>) -> usize {
         let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
         for _ in 0..count {
             let (key, value) = self.str_bytes_at(at);
