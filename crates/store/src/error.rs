@@ -35,6 +35,16 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// A call on the SQLite load connection failed; `doing` as for [`Error::Database`].
+    #[error("cannot {doing}")]
+    SqliteWrite {
+        doing: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The thread that writes an SQLite load could not start or stopped early.
+    #[error("the sqlite load thread failed: {0}")]
+    LoadThread(String),
     #[error("import run {0} does not exist")]
     RunNotFound(RunId),
     #[error("import run {run} is {status}, not running")]

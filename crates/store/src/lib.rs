@@ -25,6 +25,7 @@ mod release;
 mod rows;
 mod session_lock;
 mod sqlite;
+mod sqlite_load;
 mod tokens;
 mod types;
 
@@ -192,12 +193,45 @@ macro_rules! require_running {
             .fetch_optional(&mut *$tx)
             .await
             .doing(|| format!("read import run {run}"))?;
-        match status.as_deref() {
-            None => return Err(Error::RunNotFound(run)),
-            Some("running") => {}
-            Some(status) => return Err(Error::RunNotRunning { run, status: status.to_owned() }),
-        }
+        check_running(run, status)?;
     }};
+}
+
+/// Fails with [`Error::RunNotFound`] or [`Error::RunNotRunning`] unless `status`, the run's, is `running`.
+pub(crate) fn check_running(run: RunId, status: Option<String>) -> Result<()> {
+    match status.as_deref() {
+        None => Err(Error::RunNotFound(run)),
+        Some("running") => Ok(()),
+        Some(status) => Err(Error::RunNotRunning { run, status: status.to_owned() }),
+    }
+}
+
+/// Finishes a run as `unchanged`: binds dataset version id, diagnostics, rejected, note, run id.
+pub(crate) fn finish_unchanged_sql(dialect: Dialect) -> String {
+    format!(
+        "UPDATE import_run SET status = 'unchanged', finished_at = {now}, dataset_version_id = $1, \
+         n_diagnostics = $2, n_rejected = $3, note = $4 WHERE id = $5",
+        now = dialect.now()
+    )
+}
+
+/// Inserts a dataset version and returns its id: binds source, version number, content hash, counts, run id.
+pub(crate) fn insert_dataset_version_sql(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO dataset_version (source_name, version_number, content_hash, counts, created_by_run) \
+         VALUES ($1, $2, $3, {counts}, $5) RETURNING id",
+        counts = dialect.json_param(4)
+    )
+}
+
+/// Finishes a run as `succeeded`: binds dataset version id, counts, diagnostics, rejected, run id.
+pub(crate) fn finish_succeeded_sql(dialect: Dialect) -> String {
+    format!(
+        "UPDATE import_run SET status = 'succeeded', finished_at = {now}, dataset_version_id = $1, \
+         counts = {counts}, n_diagnostics = $3, n_rejected = $4 WHERE id = $5",
+        now = dialect.now(),
+        counts = dialect.json_param(2)
+    )
 }
 
 macro_rules! finish_failed {
@@ -243,12 +277,7 @@ macro_rules! load_in_transaction {
                 .await
                 .doing(|| "read dataset_version by content hash".to_owned())?;
         let outcome = if let Some((id, version_number)) = existing {
-            let sql = format!(
-                "UPDATE import_run SET status = 'unchanged', finished_at = {now}, dataset_version_id = $1, \
-                 n_diagnostics = $2, n_rejected = $3, note = $4 WHERE id = $5",
-                now = $dialect.now()
-            );
-            sqlx::query(AssertSqlSafe(sql))
+            sqlx::query(AssertSqlSafe(finish_unchanged_sql($dialect)))
                 .bind(id)
                 .bind(n_diagnostics)
                 .bind(n_rejected)
@@ -268,12 +297,7 @@ macro_rules! load_in_transaction {
             .fetch_one(&mut *$tx)
             .await
             .doing(|| "read the next dataset version number".to_owned())?;
-            let sql = format!(
-                "INSERT INTO dataset_version (source_name, version_number, content_hash, counts, created_by_run) \
-                 VALUES ($1, $2, $3, {counts}, $5) RETURNING id",
-                counts = $dialect.json_param(4)
-            );
-            let id: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            let id: i64 = sqlx::query_scalar(AssertSqlSafe(insert_dataset_version_sql($dialect)))
                 .bind(source_name)
                 .bind(version_number)
                 .bind(content_hash.as_str())
@@ -299,13 +323,7 @@ macro_rules! load_in_transaction {
                 .await?;
                 tracing::debug!(table = table.name, n_rows = n, "Rows written.");
             }
-            let sql = format!(
-                "UPDATE import_run SET status = 'succeeded', finished_at = {now}, dataset_version_id = $1, \
-                 counts = {counts}, n_diagnostics = $3, n_rejected = $4 WHERE id = $5",
-                now = $dialect.now(),
-                counts = $dialect.json_param(2)
-            );
-            sqlx::query(AssertSqlSafe(sql))
+            sqlx::query(AssertSqlSafe(finish_succeeded_sql($dialect)))
                 .bind(id)
                 .bind(&counts_json)
                 .bind(n_diagnostics)
@@ -634,6 +652,12 @@ impl Store {
         let args =
             LoadArgs { run, source_name, dataset, content_hash: &content_hash, diagnostics, n_rejected, options };
         // One transaction; loads (and every other writer) queue behind each other on the write lock.
+        if let Store::Sqlite(pool) = self
+            && let Some(path) = sqlite::database_file(pool)
+        {
+            let outcome = sqlite_load::load(&path, sqlite::BUSY_TIMEOUT, args).await?;
+            return Ok(self.loaded(args, outcome, started));
+        }
         let outcome = with_pool!(self, |pool, dialect, write_rows, write_entity_rows| {
             let mut tx =
                 pool.begin_with(dialect.begin_write()).await.doing(|| "begin the load transaction".to_owned())?;
@@ -642,21 +666,27 @@ impl Store {
             tx.commit().await.doing(|| format!("commit the load of run {}", args.run))?;
             outcome
         });
+        Ok(self.loaded(args, outcome, started))
+    }
+
+    /// Logs a finished load and returns its outcome.
+    fn loaded(&self, args: LoadArgs<'_>, outcome: LoadOutcome, started: std::time::Instant) -> LoadOutcome {
         let n_rows = match &outcome {
             LoadOutcome::Loaded { counts, .. } => counts.total_rows(),
             LoadOutcome::Unchanged { .. } => 0,
         };
         let seconds = started.elapsed().as_secs_f64();
         tracing::info!(
-            run = run.0,
-            source = source_name,
-            content_hash = %content_hash,
+            run = args.run.0,
+            source = args.source_name,
+            content_hash = %args.content_hash,
+            backend = self.backend(),
             n_rows,
             seconds,
             rows_per_second = (n_rows as f64 / seconds.max(1e-9)).round(),
             "Dataset loaded."
         );
-        Ok(outcome)
+        outcome
     }
 
     /// Finishes a running run as `failed` with `error` and its diagnostics, in a transaction of its own.

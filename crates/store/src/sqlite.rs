@@ -24,7 +24,7 @@ const MAX_ROWS_PER_INSERT: usize = 256;
 const PAGE_SIZE: u32 = 65_536;
 
 /// How long a writer waits for another writer's transaction before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Opens `sqlite://path` or `sqlite:path` (`sqlite::memory:` for a private in-memory database), creating the
 /// file and its parent directories when missing; WAL journal, foreign keys on, [`PAGE_SIZE`] pages when new.

@@ -182,3 +182,66 @@ async fn a_run_leaves_no_lock_file_behind() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(!left.iter().any(|name| name.to_string_lossy().ends_with(".lock")), "{left:?}");
 }
+
+/// Runs `sql` on a connection of its own to the database file `file` (as another program would).
+async fn execute_on_file(file: &std::path::Path, sql: &str) {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(file);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+/// A row SQLite itself refuses in the middle of a load (here a trigger's abort on the 40th exchange of a
+/// process) fails the load with the table named and SQLite's reason, and leaves nothing of it; the run stays
+/// running, and the next load, once the cause is gone, gets version 1.
+#[tokio::test]
+async fn a_row_sqlite_refuses_fails_the_load_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ecoref.sqlite");
+    let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    execute_on_file(
+        &file,
+        "CREATE TRIGGER refuse_exchange BEFORE INSERT ON exchange WHEN NEW.ordinal = 39 \
+         BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END",
+    )
+    .await;
+    let (dataset, diagnostics, _) = crate::support::read_fixture();
+    let run = store.start_run(&crate::support::new_run("tiangong", &"ef".repeat(32))).await.unwrap();
+    let before = store.count_rows().await.unwrap();
+    let error = store.load(run, "tiangong", &dataset, &diagnostics, 0, &Default::default()).await.unwrap_err();
+    assert!(matches!(error, ecoref_store::Error::SqliteWrite { .. }), "{error:?}");
+    assert_eq!(error.to_string(), "cannot insert rows into exchange");
+    let source = std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default();
+    assert!(source.contains("refused by the test trigger"), "{source}");
+    assert_eq!(store.count_rows().await.unwrap(), before, "nothing of the failed load remains");
+    assert_eq!(store.list_runs(1).await.unwrap()[0].status, "running");
+
+    execute_on_file(&file, "DROP TRIGGER refuse_exchange").await;
+    let outcome = store.load(run, "tiangong", &dataset, &diagnostics, 0, &Default::default()).await.unwrap();
+    assert_eq!(outcome.version_number(), 1);
+    assert_eq!(store.read_exchange_cells(outcome.dataset_version()).await.unwrap().len(), dataset.processes.len());
+}
+
+/// A load dropped halfway (its caller gave up) rolls back: its rows never appear, and the next load takes the
+/// write lock at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_dropped_halfway_writes_nothing() {
+    let (_dir, store) = fresh_store().await;
+    let (dataset, diagnostics, _) = crate::support::read_fixture();
+    let run = store.start_run(&crate::support::new_run("tiangong", &"ef".repeat(32))).await.unwrap();
+    let before = store.count_rows().await.unwrap();
+    let half = dataset.counts().total_rows() / 2;
+    let pausing = ecoref_store::LoadOptions {
+        pause_after_rows: Some((half, std::time::Duration::from_secs(60))),
+        ..Default::default()
+    };
+    let load = store.load(run, "tiangong", &dataset, &diagnostics, 0, &pausing);
+    let gave_up = tokio::time::timeout(std::time::Duration::from_millis(500), load).await;
+    assert!(gave_up.is_err(), "the load was still paused");
+    assert_eq!(store.count_rows().await.unwrap(), before, "nothing of the dropped load shows");
+
+    let started = std::time::Instant::now();
+    let outcome = store.load(run, "tiangong", &dataset, &diagnostics, 0, &Default::default()).await.unwrap();
+    assert_eq!(outcome.version_number(), 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "the dropped load's lock was let go");
+}
