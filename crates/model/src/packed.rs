@@ -26,6 +26,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Strings at least this long are shared within a record (shorter ones cost less written in full).
 pub const MIN_SHARED_LEN: usize = 4;
 
+/// The place of a shared string no reference points to (no shared string is empty).
+const UNREFERENCED: (u32, u32) = (0, 0);
+
 /// Deepest nesting accepted when reading a record (model values nest a handful of levels).
 const MAX_DEPTH: usize = 64;
 
@@ -132,6 +135,8 @@ pub struct Packer {
     lookup: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     /// `(offset, length)` in `out` of each shared string, by index.
     shared: Vec<(u32, u32)>,
+    /// Whether the shared string of each index is referenced (written again as a reference) in this record.
+    referenced: Vec<bool>,
     /// A small direct-mapped cache from the address of a struct field name (a `&'static str`) to the index of its
     /// shared string in this record: the same field of every exchange is found without hashing or comparing its
     /// bytes. A slot holds `(address, index)`; address 0 is empty.
@@ -147,6 +152,7 @@ impl Default for Packer {
             out: Vec::new(),
             lookup: HashMap::default(),
             shared: Vec::new(),
+            referenced: Vec::new(),
             field_names: Box::new([(0, 0); FIELD_NAME_SLOTS]),
         }
     }
@@ -162,6 +168,7 @@ impl Packer {
         self.out.clear();
         self.lookup.clear();
         self.shared.clear();
+        self.referenced.clear();
         self.field_names.fill((0, 0));
         value.serialize(&mut *self)?;
         if u32::try_from(self.out.len()).is_err() {
@@ -179,13 +186,29 @@ impl Packer {
     /// as the packer wrote them, so reading it needs no walk.
     pub fn pack_checked<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<CheckedRecord, PackError> {
         let bytes: Box<[u8]> = self.pack(value)?.into();
-        Ok(CheckedRecord { bytes, shared: self.shared.as_slice().into() })
+        Ok(CheckedRecord { bytes, shared: self.referenced_places().collect() })
     }
 
     /// Packs `value` and reads it back at once (no walk): the record borrows the packer until the next call.
     pub fn pack_record<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<Record<'_>, PackError> {
         self.pack(value)?;
-        Ok(Record::with_shared(&self.out, &self.shared))
+        let shared: Vec<(u32, u32)> = self.referenced_places().collect();
+        Ok(Record::with_shared(&self.out, &shared))
+    }
+
+    /// The place of each shared string, [`UNREFERENCED`] for those the record never refers back to: only the
+    /// strings a reference can reach are checked as UTF-8 again when the record is opened (most strings of a
+    /// process, its ids and descriptions, are written once).
+    fn referenced_places(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.shared
+            .iter()
+            .zip(&self.referenced)
+            .map(|(&place, &referenced)| if referenced { place } else { UNREFERENCED })
+    }
+
+    /// Marks shared string `index` as referenced.
+    fn refer(&mut self, index: u32) {
+        self.referenced[index as usize] = true;
     }
 
     fn varint(&mut self, mut n: u64) {
@@ -209,6 +232,7 @@ impl Packer {
         if cached == address && self.shared.get(index as usize).is_some_and(|&(_, len)| len as usize == name.len()) {
             self.out.push(STR_REF);
             self.varint(u64::from(index));
+            self.refer(index);
             return Ok(());
         }
         if let Some(index) = self.shared_string(name)? {
@@ -233,6 +257,7 @@ impl Packer {
             if self.out.get(offset as usize..(offset + len) as usize) == Some(bytes) {
                 self.out.push(STR_REF);
                 self.varint(u64::from(index));
+                self.refer(index);
                 return Ok(Some(index));
             }
         }
@@ -243,6 +268,7 @@ impl Packer {
         self.out.extend_from_slice(bytes);
         let index = u32::try_from(self.shared.len()).map_err(|_| PackError::TooLarge)?;
         self.shared.push((offset, len));
+        self.referenced.push(false);
         self.lookup.insert(hash, index);
         Ok(Some(index))
     }
@@ -779,6 +805,9 @@ impl<'a> Record<'a> {
         let strings = shared
             .iter()
             .map(|&(offset, len)| {
+                if (offset, len) == UNREFERENCED {
+                    return "";
+                }
                 let text = &bytes[offset as usize..(offset + len) as usize];
                 std::str::from_utf8(text).expect("a packer writes its shared strings from &str")
             })
@@ -1629,13 +1658,21 @@ pub(crate) mod tests {
         let mut packer = Packer::new();
         let checked = packer.pack_checked(&process).unwrap();
         let parsed = Record::parse(checked.bytes()).unwrap();
-        // The packer's places of shared strings are the ones a walk finds.
-        assert_eq!(checked.record().strings, parsed.strings);
-        assert!(!parsed.strings.is_empty());
+        // The packer's places of shared strings are the ones a walk finds, except for the strings no reference
+        // reaches, which it leaves out (a walk keeps them all).
         let rechecked = CheckedRecord::check(checked.bytes().into()).unwrap();
-        assert_eq!(rechecked.shared, checked.shared);
-        let from_packer = packer.pack_record(&process).unwrap().strings.clone();
-        assert_eq!(from_packer, parsed.strings);
+        assert_eq!(rechecked.shared.len(), checked.shared.len());
+        let kept = |strings: &[&str]| -> usize {
+            assert_eq!(strings.len(), parsed.strings.len());
+            strings.iter().zip(&parsed.strings).filter(|(s, p)| s == p).count()
+        };
+        let record = checked.record();
+        let n_kept = kept(&record.strings);
+        assert!(0 < n_kept && n_kept < parsed.strings.len(), "{n_kept} of {}", parsed.strings.len());
+        for (i, place) in checked.shared.iter().enumerate() {
+            assert!(*place == rechecked.shared[i] || (*place == UNREFERENCED && record.strings[i].is_empty()));
+        }
+        assert_eq!(kept(&packer.pack_record(&process).unwrap().strings.clone()), n_kept);
         let mut json = Vec::new();
         checked.record().root().write_json(&mut json);
         assert_eq!(json, serde_json::to_vec(&process).unwrap());
