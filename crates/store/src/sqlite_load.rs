@@ -4,8 +4,8 @@
 //! sqlx binds each value into an argument list of owned values that SQLite then copies again, and hands every
 //! statement to its worker thread: for an ecoinvent-sized release that was half of the work of the thread that
 //! bounds the load (docs/benchmarks.md, issue 3, fifth pass). Here the rows are built on the caller's task into
-//! batches (typed cells and one text buffer), sent to the writer thread, and bound from there one row at a time
-//! to a prepared single-row INSERT; the caller builds the next batch meanwhile. Everything else of the load
+//! batches (typed cells and one text buffer), sent to the writer thread, and bound from there in place to
+//! prepared multi-row INSERTs; the caller builds the next batch meanwhile. Everything else of the load
 //! transaction runs on the same connection through [`Writer::call`], so the load is still one transaction.
 //!
 //! An in-memory database belongs to its one sqlx connection: it keeps the sqlx path (`load_in_transaction!`).
@@ -22,6 +22,11 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Rows per batch handed to the writer thread.
 const BATCH_ROWS: usize = 512;
+
+/// Rows per INSERT statement. A multi-row statement evaluates the once-per-statement parts of its program once
+/// for all its rows: a CHECK with an `IN` list of more than two values builds an ephemeral index each time
+/// (≈ 30,000 instructions), which single-row statements paid for every flow and diagnostic.
+const ROWS_PER_INSERT: usize = 64;
 
 /// Batches in flight between the row builder and the writer thread.
 const BATCHES_IN_FLIGHT: usize = 4;
@@ -132,9 +137,9 @@ impl Writer {
         answer.await.map_err(|_| Error::LoadThread("the load thread stopped".to_owned()))?
     }
 
-    /// Queues `batch` for insertion into `table` with `insert` (a single-row INSERT); a failure is kept for the
+    /// Queues `batch` for insertion with `insert`; a failure is kept for the
     /// next [`Writer::call`], and returned by the next `insert`.
-    async fn insert(&self, table: &'static str, insert: Arc<str>, batch: Batch) -> Result<()> {
+    async fn insert(&self, insert: Arc<Insert>, batch: Batch) -> Result<()> {
         if self.failed.load(Ordering::Acquire) {
             // Returns the batch's error (unless a call has taken it already).
             self.call(String::new, |_| Ok(())).await?;
@@ -143,7 +148,7 @@ impl Writer {
             if session.failed.is_none()
                 && let Err(e) = insert_batch(&session.conn, &insert, &batch)
             {
-                session.failed = Some(write_error(format!("insert rows into {table}"), e));
+                session.failed = Some(write_error(format!("insert rows into {}", insert.table), e));
                 session.any_failed.store(true, Ordering::Release);
             }
         });
@@ -155,14 +160,43 @@ impl Writer {
     }
 }
 
-fn insert_batch(conn: &Connection, insert: &str, batch: &Batch) -> rusqlite::Result<()> {
-    let mut statement = conn.prepare_cached(insert)?;
-    let n_columns = statement.parameter_count();
-    if batch.cells.len() != batch.n_rows * n_columns {
+/// The INSERTs of one table: the statement for [`ROWS_PER_INSERT`] rows, and the columns for a shorter one.
+#[derive(Debug)]
+struct Insert {
+    table: &'static str,
+    columns: Vec<String>,
+    full: String,
+    rows_per_insert: usize,
+}
+
+impl Insert {
+    fn new(table: &'static str, columns: &[String]) -> Arc<Insert> {
+        // SQLite's default limit of bound parameters (32,766 since 3.32) caps the rows of a wide table.
+        let rows_per_insert = (32_766 / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
+        let full = insert_sql(table, columns, rows_per_insert);
+        Arc::new(Insert { table, columns: columns.to_vec(), full, rows_per_insert })
+    }
+}
+
+/// The INSERT of `n_rows` rows of `columns` into `table`.
+fn insert_sql(table: &str, columns: &[String], n_rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns.len()].join(", "));
+    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![row; n_rows].join(", "))
+}
+
+/// Inserts `batch`, [`Insert::rows_per_insert`] rows per statement (the statements are prepared once).
+fn insert_batch(conn: &Connection, insert: &Insert, batch: &Batch) -> rusqlite::Result<()> {
+    let n_columns = insert.columns.len();
+    if n_columns == 0 || batch.cells.len() != batch.n_rows * n_columns {
         return Err(rusqlite::Error::InvalidParameterCount(batch.cells.len(), batch.n_rows * n_columns));
     }
-    for row in batch.cells.chunks_exact(n_columns.max(1)) {
-        for (i, cell) in row.iter().enumerate() {
+    for rows in batch.cells.chunks(insert.rows_per_insert * n_columns) {
+        let mut statement = if rows.len() == insert.rows_per_insert * n_columns {
+            conn.prepare_cached(&insert.full)?
+        } else {
+            conn.prepare_cached(&insert_sql(insert.table, &insert.columns, rows.len() / n_columns))?
+        };
+        for (i, cell) in rows.iter().enumerate() {
             match *cell {
                 BatchCell::Null => statement.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
                 BatchCell::Int(n) => statement.raw_bind_parameter(i + 1, n)?,
@@ -175,12 +209,6 @@ fn insert_batch(conn: &Connection, insert: &str, batch: &Batch) -> rusqlite::Res
     Ok(())
 }
 
-/// The single-row INSERT of `columns` into `table`.
-fn insert_sql(table: &str, columns: &[String]) -> Arc<str> {
-    let placeholders = vec!["?"; columns.len()].join(", ");
-    format!("INSERT INTO {table} ({}) VALUES ({placeholders})", columns.join(", ")).into()
-}
-
 /// Writes the rows `next_unit` produces (a unit of one or more rows at a time) into `table`, a batch at a time;
 /// the next batch is built while the writer thread inserts the previous one.
 async fn write_units(
@@ -190,7 +218,7 @@ async fn write_units(
     fault: &mut FaultPlan,
     mut next_unit: impl FnMut(&mut Batch) -> Result<Option<u64>>,
 ) -> Result<u64> {
-    let insert = insert_sql(table, columns);
+    let insert = Insert::new(table, columns);
     let mut n_rows = 0;
     let mut batch = Batch::default();
     loop {
@@ -198,11 +226,11 @@ async fn write_units(
         n_rows += n;
         fault.after_rows(n).await?;
         if batch.n_rows >= BATCH_ROWS {
-            writer.insert(table, insert.clone(), std::mem::take(&mut batch)).await?;
+            writer.insert(insert.clone(), std::mem::take(&mut batch)).await?;
         }
     }
     if batch.n_rows > 0 {
-        writer.insert(table, insert, batch).await?;
+        writer.insert(insert, batch).await?;
     }
     Ok(n_rows)
 }
