@@ -13,7 +13,7 @@
 use crate::error::{Error, Result};
 use crate::rows::{self, EntityRows, RowSink};
 use crate::{DatasetVersionId, Dialect, FaultPlan, LoadArgs, LoadOutcome};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,7 +96,11 @@ impl Writer {
     /// Opens `path` (which sqlx has created and migrated) with the pool's settings: foreign keys on, WAL's
     /// `synchronous = NORMAL`, and the same wait for another writer.
     fn open(path: &Path, busy_timeout: Duration) -> Result<Writer> {
-        let conn = Connection::open(path).map_err(|e| write_error(format!("open {}", path.display()), e))?;
+        // Read-write, never create: the file is the one the pool opened (a file gone since is an error, not a new
+        // empty database).
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| write_error(format!("open {}", path.display()), e))?;
         conn.busy_timeout(busy_timeout).map_err(|e| write_error("set the busy timeout".to_owned(), e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(|e| write_error("set up the load connection".to_owned(), e))?;

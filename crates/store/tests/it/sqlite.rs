@@ -245,3 +245,20 @@ async fn a_load_dropped_halfway_writes_nothing() {
     assert_eq!(outcome.version_number(), 1);
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "the dropped load's lock was let go");
 }
+
+/// A database file removed under a running import is an error naming the file, not a new empty database made
+/// by the load.
+#[tokio::test]
+async fn a_load_never_creates_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ecoref.sqlite");
+    let store = Store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    let run = store.start_run(&crate::support::new_run("gone", &"ab".repeat(32))).await.unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    let dataset = crate::support::awkward_dataset("gone");
+    let error = store.load(run, "gone", &dataset, &[], 0, &Default::default()).await.unwrap_err();
+    assert_eq!(error.to_string(), format!("cannot open {}", file.display()));
+    assert!(!file.exists(), "the load made a new database file");
+}
