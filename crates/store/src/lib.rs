@@ -188,7 +188,7 @@ pub(crate) use lock_writers;
 macro_rules! require_running {
     ($tx:ident, $run:expr) => {{
         let run: RunId = $run;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM import_run WHERE id = $1")
+        let status: Option<String> = sqlx::query_scalar(RUN_STATUS_SQL)
             .bind(run.0)
             .fetch_optional(&mut *$tx)
             .await
@@ -196,6 +196,16 @@ macro_rules! require_running {
         check_running(run, status)?;
     }};
 }
+
+/// The status of an import run: binds the run id.
+pub(crate) const RUN_STATUS_SQL: &str = "SELECT status FROM import_run WHERE id = $1";
+
+/// The dataset version holding some content: binds the content hash.
+pub(crate) const VERSION_BY_HASH_SQL: &str = "SELECT id, version_number FROM dataset_version WHERE content_hash = $1";
+
+/// The next version number of a source: binds the source name.
+pub(crate) const NEXT_VERSION_NUMBER_SQL: &str =
+    "SELECT COALESCE(MAX(version_number), 0) + 1 FROM dataset_version WHERE source_name = $1";
 
 /// Fails with [`Error::RunNotFound`] or [`Error::RunNotRunning`] unless `status`, the run's, is `running`.
 pub(crate) fn check_running(run: RunId, status: Option<String>) -> Result<()> {
@@ -270,12 +280,11 @@ macro_rules! load_in_transaction {
         )
         .await?;
 
-        let existing: Option<(i64, i64)> =
-            sqlx::query_as("SELECT id, version_number FROM dataset_version WHERE content_hash = $1")
-                .bind(content_hash.as_str())
-                .fetch_optional(&mut *$tx)
-                .await
-                .doing(|| "read dataset_version by content hash".to_owned())?;
+        let existing: Option<(i64, i64)> = sqlx::query_as(VERSION_BY_HASH_SQL)
+            .bind(content_hash.as_str())
+            .fetch_optional(&mut *$tx)
+            .await
+            .doing(|| "read dataset_version by content hash".to_owned())?;
         let outcome = if let Some((id, version_number)) = existing {
             sqlx::query(AssertSqlSafe(finish_unchanged_sql($dialect)))
                 .bind(id)
@@ -290,13 +299,11 @@ macro_rules! load_in_transaction {
         } else {
             let counts = dataset.counts();
             let counts_json = serde_json::to_string(&counts).expect("counts serialize to JSON");
-            let version_number: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(MAX(version_number), 0) + 1 FROM dataset_version WHERE source_name = $1",
-            )
-            .bind(source_name)
-            .fetch_one(&mut *$tx)
-            .await
-            .doing(|| "read the next dataset version number".to_owned())?;
+            let version_number: i64 = sqlx::query_scalar(NEXT_VERSION_NUMBER_SQL)
+                .bind(source_name)
+                .fetch_one(&mut *$tx)
+                .await
+                .doing(|| "read the next dataset version number".to_owned())?;
             let id: i64 = sqlx::query_scalar(AssertSqlSafe(insert_dataset_version_sql($dialect)))
                 .bind(source_name)
                 .bind(version_number)

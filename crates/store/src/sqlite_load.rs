@@ -240,7 +240,7 @@ async fn write_units(
 }
 
 /// [`crate::Store::load`] into the SQLite database file at `path`: the steps of `load_in_transaction!`, on a
-/// [`Writer`].
+/// [`Writer`], with the same SQL (SQLite numbers `$1`, `$2`, … by first appearance, so positional binds fit).
 pub(crate) async fn load(path: &Path, busy_timeout: Duration, args: LoadArgs<'_>) -> Result<LoadOutcome> {
     let LoadArgs { run, source_name, dataset, content_hash, diagnostics, n_rejected, options } = args;
     let dialect = Dialect::Sqlite;
@@ -249,7 +249,7 @@ pub(crate) async fn load(path: &Path, busy_timeout: Duration, args: LoadArgs<'_>
     let status: Option<String> = writer
         .call(
             move || format!("read import run {run}"),
-            move |c| c.query_row("SELECT status FROM import_run WHERE id = ?1", [run.0], |row| row.get(0)).optional(),
+            move |c| c.query_row(crate::RUN_STATUS_SQL, [run.0], |row| row.get(0)).optional(),
         )
         .await?;
     crate::check_running(run, status)?;
@@ -268,12 +268,7 @@ pub(crate) async fn load(path: &Path, busy_timeout: Duration, args: LoadArgs<'_>
     let existing: Option<(i64, i64)> = writer
         .call(
             || "read dataset_version by content hash".to_owned(),
-            move |c| {
-                c.query_row("SELECT id, version_number FROM dataset_version WHERE content_hash = ?1", [hash], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
-                .optional()
-            },
+            move |c| c.query_row(crate::VERSION_BY_HASH_SQL, [hash], |row| Ok((row.get(0)?, row.get(1)?))).optional(),
         )
         .await?;
     let outcome = if let Some((id, version_number)) = existing {
@@ -297,11 +292,8 @@ pub(crate) async fn load(path: &Path, busy_timeout: Duration, args: LoadArgs<'_>
             .call(
                 || "insert into dataset_version".to_owned(),
                 move |c| {
-                    let version_number: i64 = c.query_row(
-                        "SELECT COALESCE(MAX(version_number), 0) + 1 FROM dataset_version WHERE source_name = ?1",
-                        [&source],
-                        |row| row.get(0),
-                    )?;
+                    let version_number: i64 =
+                        c.query_row(crate::NEXT_VERSION_NUMBER_SQL, [&source], |row| row.get(0))?;
                     let id = c.query_row(
                         &sql,
                         rusqlite::params![source, version_number, hash, counts_text, run.0],
