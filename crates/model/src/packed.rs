@@ -192,8 +192,7 @@ impl Packer {
     /// Packs `value` and reads it back at once (no walk): the record borrows the packer until the next call.
     pub fn pack_record<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<Record<'_>, PackError> {
         self.pack(value)?;
-        let shared: Vec<(u32, u32)> = self.referenced_places().collect();
-        Ok(Record::with_shared(&self.out, &shared))
+        Ok(Record::with_shared(&self.out, self.referenced_places()))
     }
 
     /// The place of each shared string, [`UNREFERENCED`] for those the record never refers back to: only the
@@ -735,7 +734,7 @@ impl CheckedRecord {
 
     /// The record, ready to read.
     pub fn record(&self) -> Record<'_> {
-        Record::with_shared(&self.bytes, &self.shared)
+        Record::with_shared(&self.bytes, self.shared.iter().copied())
     }
 
     /// The value the record was packed from, as [`from_packed`] gives it, without checking the bytes again.
@@ -801,10 +800,9 @@ impl<'a> Record<'a> {
     }
 
     /// A record a [`Packer`] made, with the places of its shared strings as the packer kept them.
-    fn with_shared(bytes: &'a [u8], shared: &[(u32, u32)]) -> Self {
+    fn with_shared(bytes: &'a [u8], shared: impl Iterator<Item = (u32, u32)>) -> Self {
         let strings = shared
-            .iter()
-            .map(|&(offset, len)| {
+            .map(|(offset, len)| {
                 if (offset, len) == UNREFERENCED {
                     return "";
                 }

@@ -110,8 +110,7 @@ async fn insert_units(
     fault: &mut FaultPlan,
     mut next_unit: impl FnMut(&mut CellRows) -> Result<Option<u64>>,
 ) -> Result<u64> {
-    let n_columns = columns.len().max(1);
-    let rows_per_insert = (MAX_PARAMETERS / n_columns).clamp(1, MAX_ROWS_PER_INSERT);
+    let rows_per_insert = rows_per_insert(columns.len(), MAX_ROWS_PER_INSERT);
     let mut pending = CellRows::default();
     let mut n_rows = 0;
     let mut done = fill(&mut pending, rows_per_insert, &mut next_unit, fault, &mut n_rows).await?;
@@ -189,9 +188,7 @@ fn batch_query(
             detail: format!("{} cells for {n_rows} rows of {} columns", sink.cells.len(), columns.len()),
         });
     }
-    let placeholders = format!("({})", vec!["?"; columns.len()].join(", "));
-    let sql = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![placeholders; n_rows].join(", "));
-    let mut query = sqlx::query(AssertSqlSafe(sql));
+    let mut query = sqlx::query(AssertSqlSafe(insert_sql(table, columns, n_rows)));
     for cell in sink.cells.drain(..n_cells) {
         query = match cell {
             Cell::Null => query.bind(None::<i64>),
@@ -203,6 +200,17 @@ fn batch_query(
     }
     sink.n_rows -= n_rows;
     Ok(query)
+}
+
+/// Rows per INSERT of `n_columns` columns: at most `max`, and within SQLite's limit of bound parameters.
+pub(crate) fn rows_per_insert(n_columns: usize, max: usize) -> usize {
+    (MAX_PARAMETERS / n_columns.max(1)).clamp(1, max)
+}
+
+/// The INSERT of `n_rows` rows of `columns` into `table`, every value a parameter.
+pub(crate) fn insert_sql(table: &str, columns: &[String], n_rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns.len()].join(", "));
+    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![row; n_rows].join(", "))
 }
 
 /// The static name of a table for errors (tables are named in code, so this only falls back for odd input).

@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::rows::{self, EntityRows, RowSink};
+use crate::sqlite;
 use crate::{DatasetVersionId, Dialect, FaultPlan, LoadArgs, LoadOutcome};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -175,17 +176,10 @@ struct Insert {
 
 impl Insert {
     fn new(table: &'static str, columns: &[String]) -> Arc<Insert> {
-        // SQLite's default limit of bound parameters (32,766 since 3.32) caps the rows of a wide table.
-        let rows_per_insert = (32_766 / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
-        let full = insert_sql(table, columns, rows_per_insert);
+        let rows_per_insert = sqlite::rows_per_insert(columns.len(), ROWS_PER_INSERT);
+        let full = sqlite::insert_sql(table, columns, rows_per_insert);
         Arc::new(Insert { table, columns: columns.to_vec(), full, rows_per_insert })
     }
-}
-
-/// The INSERT of `n_rows` rows of `columns` into `table`.
-fn insert_sql(table: &str, columns: &[String], n_rows: usize) -> String {
-    let row = format!("({})", vec!["?"; columns.len()].join(", "));
-    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), vec![row; n_rows].join(", "))
 }
 
 /// Inserts `batch`, [`Insert::rows_per_insert`] rows per statement (the statements are prepared once).
@@ -198,7 +192,7 @@ fn insert_batch(conn: &Connection, insert: &Insert, batch: &Batch) -> rusqlite::
         let mut statement = if rows.len() == insert.rows_per_insert * n_columns {
             conn.prepare_cached(&insert.full)?
         } else {
-            conn.prepare_cached(&insert_sql(insert.table, &insert.columns, rows.len() / n_columns))?
+            conn.prepare_cached(&sqlite::insert_sql(insert.table, &insert.columns, rows.len() / n_columns))?
         };
         for (i, cell) in rows.iter().enumerate() {
             match *cell {
