@@ -290,7 +290,7 @@ pub(crate) fn hash_inputs(path: &Path) -> Result<Vec<InputFile>> {
         let mut files = Vec::new();
         collect_files(path, &mut files)?;
         files.sort();
-        // A release directory holds thousands of files (25,000 and 627 MB for ecoinvent): hashed on every core,
+        // A release directory holds thousands of files (ecoinvent: 25,000, about 1 GB): hashed on every core,
         // in contiguous runs, joined in order.
         let hash = |file: &PathBuf| {
             let relative = file.strip_prefix(path).unwrap_or(file);

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 /// Version of the generator's output: bumped whenever the same parameters give different files (benchmark
 /// caches are keyed by it).
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -88,6 +88,14 @@ fn every_reader_counts_what_was_generated() {
         assert_eq!(exchange.amount, Some(input.amount), "amounts are bit-exact");
         let provider = &system.activities[input.provider as usize];
         assert_eq!(exchange.provider.as_ref().map(|r| r.id.clone()), Some(system.dataset_id(provider)));
+        // ecoinvent repeats its product's properties on every intermediate exchange: price for all, masses and
+        // carbon shares for products counted in kg
+        let is_mass = system.units[system.products[provider.product].unit].name == "kg";
+        assert_eq!(exchange.properties.len(), if is_mass { 5 } else { 1 }, "{:?}", exchange.properties);
+        let price = &exchange.properties[0];
+        assert_eq!(price.property.description.as_deref(), Some("price"));
+        assert_eq!(price.unit.as_deref(), Some("EUR2005"));
+        assert_eq!(price.amount, Some((5 + (provider.product % 97) * 37) as f64 / 100.0));
     }
 
     // ILCD zip: processes, exchanges, flows, the 25 indicators with their factors
