@@ -203,7 +203,7 @@ pub fn read_7z<R: Read + Seek>(display_name: &str, reader: R, options: &ReadOpti
 
 /// Documents a parsing thread takes at once. Handed over one at a time, every document taken from the full
 /// queue woke the reading thread, and the two context switches per document cost ≈ 3 % of an ecoinvent import's
-/// CPU (`perf stat -e context-switches`: 68,000 for 25,000 documents).
+/// CPU (`perf stat -e context-switches`: 63,000–85,000 for 25,000 documents).
 const BATCH_DOCUMENTS: usize = 8;
 
 /// A batch is handed over as soon as it holds this many bytes: large documents go one or two at a time.

@@ -21,6 +21,10 @@ pub fn in_parallel<C: Send, R: Send>(
     })
 }
 
+/// Items a worker of [`map_in_order`] takes at once, and answers with one message: taken one by one, each answer
+/// woke the caller (two context switches per item; 25,000 for the processes of an ecoinvent release).
+const ITEMS_PER_TAKE: usize = 8;
+
 /// Maps every item with `work` on `n_workers` scoped threads that each take the next items not yet taken, up to
 /// eight at once (so a few slow items do not leave a thread idle), each thread with its own state from
 /// `init`, and hands the results to `keep` on the calling thread in item order, each as soon as it and every
@@ -28,10 +32,6 @@ pub fn in_parallel<C: Send, R: Send>(
 /// `window` items are taken ahead of the last one kept, which bounds the results held at once. The first error of
 /// `keep` stops the work and is returned. A worker only panics on a violated internal invariant: its panic is
 /// passed on.
-/// Items a worker of [`map_in_order`] takes at once, and answers with one message: taken one by one, each answer
-/// woke the caller (two context switches per item; 25,000 for the processes of an ecoinvent release).
-const ITEMS_PER_TAKE: usize = 8;
-
 pub fn map_in_order<T: Send, S, R: Send, E>(
     items: Vec<T>,
     n_workers: usize,
