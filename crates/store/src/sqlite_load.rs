@@ -72,6 +72,29 @@ impl RowSink for Batch {
     }
 }
 
+impl Batch {
+    /// Splits off the rows after the first `keep` (of `n_columns` cells each) into a batch of their own.
+    fn split_off_rows(&mut self, keep: usize, n_columns: usize) -> Batch {
+        let tail_cells = self.cells.split_off(keep * n_columns);
+        let text_start = tail_cells.iter().find_map(|cell| match *cell {
+            BatchCell::Text { start, .. } => Some(start),
+            _ => None,
+        });
+        let text = text_start.map(|at| self.text.split_off(at)).unwrap_or_default();
+        let shift = text_start.unwrap_or(0);
+        let cells = tail_cells
+            .into_iter()
+            .map(|cell| match cell {
+                BatchCell::Text { start, end } => BatchCell::Text { start: start - shift, end: end - shift },
+                other => other,
+            })
+            .collect();
+        let tail = Batch { cells, text, n_rows: self.n_rows - keep };
+        self.n_rows = keep;
+        tail
+    }
+}
+
 /// The writer thread's side: the connection and the first error of a batch, reported by the next call.
 struct Session {
     conn: Connection,
@@ -224,7 +247,11 @@ async fn write_units(
         n_rows += n;
         fault.after_rows(n).await?;
         if batch.n_rows >= BATCH_ROWS {
-            writer.insert(insert.clone(), std::mem::take(&mut batch)).await?;
+            // Whole statements only: the rows past the last full one start the next batch, so that the short
+            // statement (its own SQL, prepared again as its row count varies) is paid once per table.
+            let keep = batch.n_rows / insert.rows_per_insert * insert.rows_per_insert;
+            let rest = batch.split_off_rows(keep, insert.columns.len());
+            writer.insert(insert.clone(), std::mem::replace(&mut batch, rest)).await?;
         }
     }
     if batch.n_rows > 0 {
@@ -321,4 +348,50 @@ pub(crate) async fn load(path: &Path, busy_timeout: Duration, args: LoadArgs<'_>
     };
     writer.call(move || format!("commit the load of run {run}"), |c| c.execute_batch("COMMIT")).await?;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(batch: &Batch) -> Vec<Option<&str>> {
+        batch
+            .cells
+            .iter()
+            .map(|cell| match *cell {
+                BatchCell::Text { start, end } => Some(&batch.text[start..end]),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_split_off_keep_their_cells_and_texts() {
+        let mut batch = Batch::default();
+        for row in 0..5_i64 {
+            batch.int(row);
+            if row == 3 {
+                batch.null();
+            } else {
+                batch.text(&format!("row {row}"));
+            }
+            batch.end_row();
+        }
+        let tail = batch.split_off_rows(2, 2);
+        assert_eq!((batch.n_rows, tail.n_rows), (2, 3));
+        assert_eq!(texts(&batch), [None, Some("row 0"), None, Some("row 1")]);
+        assert_eq!(texts(&tail), [None, Some("row 2"), None, None, None, Some("row 4")]);
+        assert_eq!(batch.text, "row 0row 1");
+        assert!(matches!(tail.cells[2], BatchCell::Int(3)));
+        // A tail without text takes none of it.
+        let mut head = Batch::default();
+        head.text("kept");
+        head.end_row();
+        for row in 0..2 {
+            head.int(row);
+            head.end_row();
+        }
+        let tail = head.split_off_rows(1, 1);
+        assert_eq!((head.text.as_str(), tail.text.as_str(), tail.n_rows), ("kept", "", 2));
+    }
 }
