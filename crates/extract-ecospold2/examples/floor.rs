@@ -8,6 +8,7 @@
 //! cargo run --release -p ecoref-extract-ecospold2 --example floor -- <release directory>
 //! ```
 
+use ecoref_extract_support::{WalkStep, walk_dir};
 use quick_xml::events::Event;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -18,9 +19,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(root) = std::env::args_os().nth(1) else {
         return Err("usage: floor <directory of .spold files>".into());
     };
-    let mut files = Vec::new();
-    collect(Path::new(&root), &mut files)?;
-    files.sort();
+    // Every file below the root, as the reader walks a release directory (sorted by path).
+    let files = walk_dir(Path::new(&root), "the release", u64::MAX, |_, _, file_type| {
+        if file_type.is_dir() { WalkStep::Descend } else { WalkStep::Take }
+    })
+    .map_err(ecoref_extract_ecospold2::Error::from)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     println!("{} files, {threads} threads", files.len());
 
@@ -103,17 +106,4 @@ fn cpu_seconds() -> Option<f64> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
     Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            collect(&path, files)?;
-        } else {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
