@@ -26,8 +26,8 @@ pub fn in_parallel<C: Send, R: Send>(
 const ITEMS_PER_TAKE: usize = 8;
 
 /// Maps every item with `work` on `n_workers` scoped threads that each take the next items not yet taken, up to
-/// eight at once (so a few slow items do not leave a thread idle), each thread with its own state from
-/// `init`, and hands the results to `keep` on the calling thread in item order, each as soon as it and every
+/// `ITEMS_PER_TAKE` at once (so a few slow items do not leave a thread idle), each thread with its own state
+/// from `init`, and hands the results to `keep` on the calling thread in item order, each as soon as it and every
 /// earlier one are done: the caller's work on result `i` overlaps the mapping of the ones after it. At most
 /// `window` items are taken ahead of the last one kept, which bounds the results held at once. The first error of
 /// `keep` stops the work and is returned. A worker only panics on a violated internal invariant: its panic is
